@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "axes",
     "xinfang.core",
     "xinfang.orgs",
+    "xinfang.documents",
+    "xinfang.cases",
     "xinfang.api",
 ]
 

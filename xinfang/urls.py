@@ -3,5 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("xinfang.core.urls")),
     path("orgs/", include("xinfang.orgs.urls")),
+    path("cases/", include("xinfang.cases.urls")),
+    path("documents/", include("xinfang.documents.urls")),
     path("api/", include("xinfang.api.urls")),
 ]
