@@ -1,4 +1,4 @@
-from django.urls import path  # noqa: F401
+from xinfang.orgs import people_urls, unit_urls
 
 app_name = "orgs"
-urlpatterns: list = []
+urlpatterns = [*unit_urls.urlpatterns, *people_urls.urlpatterns]
