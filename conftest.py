@@ -88,3 +88,13 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_legal_calendar():
+    """Calendar overrides are cached per process while each test's rows roll back: start and end clean."""
+    from xinfang.core.legal_calendar import calendar_changed
+
+    calendar_changed()
+    yield
+    calendar_changed()

@@ -209,6 +209,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# Counting of legal time limits: "civil_code" (start day not counted; a last day on a rest day moves to the
+# next working day, 民法典 Art 201/203) or "calendar" (no shifting).
+XINFANG_DEADLINE_COUNTING = os.getenv("XINFANG_DEADLINE_COUNTING", "civil_code")
+XINFANG_CALENDAR_CACHE_SECONDS = int(os.getenv("XINFANG_CALENDAR_CACHE_SECONDS", "300"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("xinfang.core.urls")),
+    path("calendar/", include("xinfang.core.calendar_urls")),
     path("orgs/", include("xinfang.orgs.urls")),
     path("cases/", include("xinfang.cases.urls")),
     path("documents/", include("xinfang.documents.urls")),
