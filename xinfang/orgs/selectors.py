@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,21 @@ def unit_list(user: Any, *, include_inactive: bool = True, q: str = "") -> Query
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
     return qs.order_by("path")
+
+
+def tree_sorted(units: Iterable[Unit]) -> list[Unit]:
+    """Depth-first tree order with siblings sorted by code, in Python (no query).
+
+    Ordering by `path` alone keeps each unit after its parent but sorts siblings by id as text
+    ("/1/10/" before "/1/9/"); this keeps the first property and orders siblings by their code.
+    """
+    units = list(units)
+    code_by_id = {u.pk: u.code for u in units}
+
+    def key(u: Unit) -> tuple[tuple[str, int], ...]:
+        return tuple((code_by_id.get(i, ""), i) for i in [*u.ancestor_ids(), u.pk])
+
+    return sorted(units, key=key)
 
 
 def user_list(user: Any, *, perm: str = "orgs.user.manage", q: str = "") -> QuerySet[User]:
@@ -72,21 +88,27 @@ class ComplianceRow:
 def compliance_list(user: Any, on: datetime.date | None = None, *, only_problems: bool = False) -> list[ComplianceRow]:
     """R1.1: every 支队 and 大队 has one 主官; every 支队 has exactly one 分管领导.
 
-    Two queries whatever the number of units: the units, and their active chief/leader posts.
+    Scoped by `orgs.compliance.view`. Two queries whatever the number of units: the active 支队/大队,
+    and the chief/leader posts active on `on` (default today) at those units.
     """
     day = on or timezone.localdate()
-    units = list(
-        unit_list(user, include_inactive=False)
-        .filter(level__in=[Level.DETACHMENT, Level.BRIGADE])
+    units_qs = (
+        Unit.objects.visible_to(user, "orgs.compliance.view")
+        .filter(is_active=True, level__in=[Level.DETACHMENT, Level.BRIGADE])
+        .order_by("path")
     )
+    units = tree_sorted(units_qs)
     posts = (
         Post.objects.active(day)
-        .filter(unit__in=[u.pk for u in units], role__in=[Role.CHIEF, Role.LEADER], user__is_active=True)
+        .filter(unit__in=units_qs.values("pk"), role__in=[Role.CHIEF, Role.LEADER], user__is_active=True)
         .select_related("user")
+        .order_by("start_on", "pk")
     )
     by_unit: dict[int, ComplianceRow] = {u.pk: ComplianceRow(unit=u) for u in units}
     for p in posts:
-        row = by_unit[p.unit_id]
+        row = by_unit.get(p.unit_id)
+        if row is None:  # pragma: no cover - the subquery matches the unit list
+            continue
         (row.chiefs if p.role == Role.CHIEF else row.leaders).append(p.user)
     rows = list(by_unit.values())
     for row in rows:
