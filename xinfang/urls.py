@@ -8,3 +8,6 @@ urlpatterns = [
     path("documents/", include("xinfang.documents.urls")),
     path("api/", include("xinfang.api.urls")),
 ]
+
+handler403 = "xinfang.core.views.error_403"
+handler404 = "xinfang.core.views.error_404"

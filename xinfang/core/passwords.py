@@ -3,7 +3,18 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's validator with a Chinese message (5.2's wording has no zh-hans translation)."""
+
+    def get_error_message(self) -> str:
+        return f"密码太短，至少需要{self.min_length}个字符。"
+
+    def get_help_text(self) -> str:
+        return f"密码至少需要{self.min_length}个字符。"
 
 
 class CharacterClassesValidator:

@@ -18,8 +18,8 @@ def access_unit(user: Any, unit_id: Any, perm: str = "orgs.unit.view") -> Unit:
 
 
 def access_user(user: Any, user_id: Any, perm: str = "orgs.user.manage") -> User:
-    # Users are scoped by their home unit; both user and post managers may look them up.
-    return access_object(User.objects.all(), user, user_id, perm, view_perm=perm)
+    """Users are scoped by their home unit: visible (orgs.unit.view there) but not manageable -> 403."""
+    return access_object(User.objects.all(), user, user_id, perm, view_perm="orgs.unit.view")
 
 
 def access_post(user: Any, post_id: Any, perm: str = "orgs.post.manage") -> Post:
