@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import re_path
+
+from xinfang.documents import views
 
 app_name = "documents"
-urlpatterns: list = []
+urlpatterns = [
+    # /documents/<id>/docx/ and /documents/<id>/pdf/: reverse("documents:download", kwargs={"pk": id, "fmt": "pdf"})
+    re_path(r"^(?P<pk>[0-9]+)/(?P<fmt>docx|pdf)/$", views.download, name="download"),
+]

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xinfang.core.errors import DomainError
 from xinfang.core.scope import has_any_perm, has_perm
@@ -53,6 +53,7 @@ def _manageable_parents(request: HttpRequest) -> QuerySet[Unit]:
 
 
 @login_required
+@require_GET
 def unit_tree(request: HttpRequest) -> HttpResponse:
     _require_any(request, VIEW)
     form = UnitFilterForm(request.GET)
@@ -78,6 +79,7 @@ def unit_tree(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.access_unit(request.user, pk, VIEW)
     visible = Unit.objects.visible_to(request.user)
@@ -103,6 +105,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def unit_create(request: HttpRequest) -> HttpResponse:
     parent: Unit | None = None
     if request.GET.get("parent"):
@@ -135,6 +138,7 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def unit_rename(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.access_unit(request.user, pk, MANAGE)
     form = UnitRenameForm(_post_data(request), initial={"name": unit.name})
@@ -150,6 +154,7 @@ def unit_rename(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def unit_move(request: HttpRequest, pk: int) -> HttpResponse:
     unit = selectors.access_unit(request.user, pk, MANAGE)
     # Candidates: visible active units the user manages, above the unit's level, outside its own subtree.
@@ -191,6 +196,7 @@ def unit_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def unit_import(request: HttpRequest) -> HttpResponse:
     _require_any(request, MANAGE)
     form = UnitImportForm(_post_data(request), request.FILES if request.method == "POST" else None)
@@ -216,6 +222,7 @@ def unit_import(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def unit_import_template(request: HttpRequest) -> HttpResponse:
     _require_any(request, MANAGE)
     content = importing.template_workbook(importing.template_example(request.user))
@@ -227,6 +234,7 @@ def unit_import_template(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def compliance(request: HttpRequest) -> HttpResponse:
     _require_any(request, COMPLIANCE)
     on = timezone.localdate()
