@@ -46,4 +46,5 @@ def test_phone_viewport_shows_unit_and_menu(phone_page, live_world):
     toggler = phone_page.locator(".navbar-toggler")
     assert toggler.is_visible()
     toggler.click()
-    assert phone_page.locator("#xf-nav").is_visible()
+    phone_page.locator("#xf-nav").wait_for(state="visible")
+    assert phone_page.locator("#xf-nav a, #xf-nav .nav-link").first.is_visible()
