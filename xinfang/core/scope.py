@@ -10,9 +10,9 @@ nothing beside or above it, except objects explicitly shared with him.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -86,7 +86,7 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
     scope_path_lookup: str = "unit__path"
     view_perm: str = ""
 
-    def visible_to(self, user: Any, perm: str | None = None) -> ScopedQuerySet[M]:
+    def visible_to(self, user: Any, perm: str | None = None) -> Self:
         perm = perm or self.view_perm
         paths = scope_paths(user, perm)
         condition = Q(pk__in=[]) if not paths else Q()
@@ -130,7 +130,7 @@ def access_object(
     """Fetch through the scope: outside scope -> 404; in scope without `perm` -> 403."""
     try:
         obj = queryset.visible_to(user, view_perm).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404("对象不存在或不在您的权限范围内") from None
     if perm and not has_perm(user, perm, scope_unit_of(obj)) and not _shared_perm(user, obj, perm, view_perm):
         raise PermissionDenied("您无权进行此操作")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -88,7 +88,7 @@ class User(AbstractUser):
     # One live sign-in per account: the session key of the latest sign-in.
     current_session_key = models.CharField(max_length=64, blank=True, editable=False)
 
-    objects = XinfangUserManager()
+    objects: ClassVar[XinfangUserManager] = XinfangUserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = "用户"
