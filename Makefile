@@ -1,18 +1,28 @@
 # The two commands: `make demo` and `make test`. Each does its own set-up.
+#   make demo   venv + pip + npm, migrate, collectstatic, load the demo corps, serve on http://127.0.0.1:8000
+#   make test   the whole pytest suite (fails when no test ran); PYTEST_ARGS="-k audit" to narrow it
+#   make lint   ruff check, ruff format --check, mypy (django-stubs)
+#   make check  Django system checks, and no model change without its migration
+#   make ci     what CI runs (.ci/run): lint, tests on SQLite, tests on the local PostgreSQL
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint install static migrate serve clean
+.PHONY: demo test lint check ci install static migrate serve clean
 
 $(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "需要 Python >= 3.11，当前为 " + sys.version.split()[0] + "；可用 make PYTHON=python3.12 指定解释器")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
+# Bootstrap, htmx, ECharts and the icons come from npm (package-lock.json) and are served from
+# node_modules through STATICFILES_DIRS; no third-party front-end file is committed.
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "需要 Node.js 和 npm（安装前端依赖），例如 apt-get install nodejs npm"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -24,22 +34,45 @@ var:
 migrate: install var
 	$(PY) manage.py migrate --noinput
 
-static: install
+static: install var
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
+# The demo runs with development keys, so DEBUG is on (settings refuse dev keys otherwise);
+# --insecure keeps static files served whatever DEBUG says. Re-running reuses var/xinfang.sqlite3.
 demo: export DEBUG := true
 demo: migrate static
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:8000 --insecure
+	@echo "演示系统：http://$(HOST):$(PORT)/  （按 Ctrl+C 停止）"
+	$(PY) manage.py runserver $(HOST):$(PORT) --insecure
 
+serve: export DEBUG := true
+serve: install var
+	$(PY) manage.py runserver $(HOST):$(PORT) --insecure
+
+# pytest exits 5 when it collected no test: make fails then too.
 test: export XINFANG_TESTING := 1
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: install
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy xinfang
+# mypy's Django plugin imports the settings: XINFANG_TESTING provides the development keys.
+lint: export XINFANG_TESTING := 1
+# All three run (so one run shows every problem); lint fails if any of them failed.
+lint: $(VENV)/.installed
+	@rc=0; \
+	echo "[lint] ruff check ."; $(VENV)/bin/ruff check . || rc=1; \
+	echo "[lint] ruff format --check ."; $(VENV)/bin/ruff format --check . || rc=1; \
+	echo "[lint] mypy xinfang"; $(VENV)/bin/mypy xinfang || rc=1; \
+	exit $$rc
+
+# An in-memory database: the checks need no var/ and touch no real data.
+check: export XINFANG_TESTING := 1
+check: export DATABASE_URL := sqlite://:memory:
+check: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+ci:
+	bash .ci/run
 
 clean:
-	rm -rf $(VENV) node_modules var
+	rm -rf $(VENV) node_modules var/static

@@ -139,7 +139,7 @@ def _snapshot(case: Case) -> dict[str, Any]:
 
 def _lock(case: Case | int, version: int | None = None) -> Case:
     pk = case.pk if isinstance(case, Case) else case
-    locked = Case.objects.select_for_update().select_related("unit", "accused_unit").get(pk=pk)
+    locked = Case.objects.select_for_update(of=("self",)).select_related("unit", "accused_unit").get(pk=pk)
     if version is not None and int(version) != locked.version:
         raise DomainError("本事项已被他人修改，请刷新页面后重新操作。", code="stale")
     return locked

@@ -41,6 +41,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        base_manager_name = "objects"  # no unguarded manager to update/delete through
         verbose_name = "审计记录"
         verbose_name_plural = "审计记录"
 

@@ -189,12 +189,14 @@ def test_move_rewrites_the_whole_subtree_in_one_update(world):
 def test_move_keeps_unrelated_paths_sharing_a_prefix(world):
     """"/1/2/" must not match "/1/23/": the path ends with a slash."""
     admin = world.user("sysadmin")
-    # Create units until one's id starts with d1b1's id (e.g. d1b1=4 -> 40..49); cheap enough on a test db.
+    # A unit whose id starts with d1b1's id (d1b1=4 -> 40): "/…/4/" must not match "/…/40/".
     d1b1 = world.unit("d1b1")
-    prefix_id = str(d1b1.pk)
-    created = []
-    while not any(str(u.pk).startswith(prefix_id) and u.pk != d1b1.pk for u in created):
-        created.append(unit_create(actor=admin, code=f"t{len(created)}", name="站", level=Level.STATION, parent=world.unit("d2b1")))
+    twin = Unit.objects.create(pk=int(f"{d1b1.pk}0"), code="twin", name="站", level=Level.STATION, parent=world.unit("d2b1"))
+    twin.path = f"{world.unit('d2b1').path}{twin.pk}/"
+    twin.depth = world.unit("d2b1").depth + 1
+    twin.save(update_fields=["path", "depth"])
+    child = unit_create(actor=admin, code="twinchild", name="站下", level=Level.STATION, parent=world.unit("d2b2"))
+    created = [twin, child]
     before = {u.pk: Unit.objects.get(pk=u.pk).path for u in created}
     unit_move(actor=admin, unit=d1b1, new_parent=world.unit("d2"))
     assert {u.pk: Unit.objects.get(pk=u.pk).path for u in created} == before
