@@ -81,7 +81,10 @@ ANSWERED_STATUSES = frozenset({Status.OPINION_ISSUED, Status.DELIVERED, Status.E
 class Art31Item(models.IntegerChoices):
     """《信访工作条例》 Art 31: items 一–五 leave the petition procedure (导出); item 六 is handled and answered."""
 
-    LITIGATION = 1, "（一）应当通过审判机关诉讼程序或者复议程序、检察机关刑事立案程序或者法律监督程序、公安机关法律程序处理"
+    LITIGATION = (
+        1,
+        "（一）应当通过审判机关诉讼程序或者复议程序、检察机关刑事立案程序或者法律监督程序、公安机关法律程序处理",
+    )
     ARBITRATION = 2, "（二）应当通过仲裁解决"
     PARTY_APPEAL = 3, "（三）可以通过党员申诉、申请复审等解决"
     ADMINISTRATIVE = 4, "（四）可以通过行政复议、行政裁决、行政确认、行政许可、行政处罚等行政程序解决"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -33,7 +32,7 @@ def _digest(prev_hash: str, fields: dict[str, Any]) -> str:
 def _fields(event: AuditEvent) -> dict[str, Any]:
     created: datetime = event.created_at
     return {
-        "created_at": created.astimezone(dt_timezone.utc).isoformat(),
+        "created_at": created.astimezone(UTC).isoformat(),
         "actor_id": event.actor_id,
         "actor_username": event.actor_username,
         "unit_id": event.unit_id,

@@ -90,6 +90,7 @@ class Share(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "content_type"])]
-        constraints = [
-            models.UniqueConstraint(fields=["content_type", "object_id", "user"], name="core_share_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["content_type", "object_id", "user"], name="core_share_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id} → {self.user_id}"

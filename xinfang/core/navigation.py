@@ -43,7 +43,11 @@ NAVIGATION: tuple[NavSection, ...] = (
         "cases",
         "案件办理",
         "bi-folder2-open",
-        (NavItem("信访事项", "cases:case-list", "cases.case.view", "bi-journal-text"),),
+        (
+            NavItem("信访事项", "cases:case-list", "cases.case.view", "bi-journal-text"),
+            NavItem("我的待办", "cases:my-work", "cases.case.view", "bi-list-check"),
+            NavItem("登记信访事项", "cases:case-register", "cases.case.register", "bi-plus-square"),
+        ),
     ),
     NavSection("screening", "排查预警", "bi-binoculars"),
     NavSection("incidents", "应急联动", "bi-broadcast"),

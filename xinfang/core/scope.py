@@ -124,9 +124,7 @@ def scope_unit_of(obj: Any) -> Unit:
     return obj.scope_unit
 
 
-def access_object(
-    queryset: ScopedQuerySet[M], user: Any, pk: Any, perm: str, view_perm: str | None = None
-) -> M:
+def access_object(queryset: ScopedQuerySet[M], user: Any, pk: Any, perm: str, view_perm: str | None = None) -> M:
     """Fetch through the scope: outside scope -> 404; in scope without `perm` -> 403."""
     try:
         obj = queryset.visible_to(user, view_perm).get(pk=pk)

@@ -19,7 +19,9 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
             request.session.save()
         type(user).objects.filter(pk=user.pk).update(current_session_key=request.session.session_key or "")
         user.current_session_key = request.session.session_key or ""
-    audit_record(actor=user, action="core.auth.logged_in", target=user, unit=getattr(user, "unit", None), request=request)
+    audit_record(
+        actor=user, action="core.auth.logged_in", target=user, unit=getattr(user, "unit", None), request=request
+    )
 
 
 @receiver(user_logged_out)

@@ -117,9 +117,7 @@ def compliance_list(user: Any, on: datetime.date | None = None, *, only_problems
         elif len(row.chiefs) > 1:
             row.problems.append(f"主官多于一名（{len(row.chiefs)}名）")
         if row.unit.level == Level.DETACHMENT and len(row.leaders) != 1:
-            row.problems.append(
-                "未明确分管领导" if not row.leaders else f"分管领导应为一名，现有{len(row.leaders)}名"
-            )
+            row.problems.append("未明确分管领导" if not row.leaders else f"分管领导应为一名，现有{len(row.leaders)}名")
     if only_problems:
         rows = [r for r in rows if r.problems]
     return rows

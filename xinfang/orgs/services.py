@@ -350,9 +350,7 @@ def _check_password(password: str, user: User | None) -> None:
 
 
 @transaction.atomic
-def user_create(
-    *, actor: Any, username: str, name: str, unit: Unit, password: str, request: Any = None
-) -> User:
+def user_create(*, actor: Any, username: str, name: str, unit: Unit, password: str, request: Any = None) -> User:
     _require(actor, "orgs.user.manage", unit)
     username = (username or "").strip()
     if not username:
@@ -364,7 +362,9 @@ def user_create(
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
-    audit_record(actor=actor, action="orgs.user.created", target=user, unit=unit, after=_user_snapshot(user), request=request)
+    audit_record(
+        actor=actor, action="orgs.user.created", target=user, unit=unit, after=_user_snapshot(user), request=request
+    )
     return user
 
 
@@ -377,7 +377,15 @@ def user_update(*, actor: Any, user: User, name: str, unit: Unit, request: Any =
     user.name = (name or "").strip()
     user.unit = unit
     user.save(update_fields=["name", "unit"])
-    audit_record(actor=actor, action="orgs.user.updated", target=user, unit=unit, before=before, after=_user_snapshot(user), request=request)
+    audit_record(
+        actor=actor,
+        action="orgs.user.updated",
+        target=user,
+        unit=unit,
+        before=before,
+        after=_user_snapshot(user),
+        request=request,
+    )
     return user
 
 
@@ -403,7 +411,15 @@ def user_set_active(*, actor: Any, user: User, active: bool, request: Any = None
     user.is_active = active
     user.save(update_fields=["is_active"])
     action = "orgs.user.activated" if active else "orgs.user.deactivated"
-    audit_record(actor=actor, action=action, target=user, unit=user.unit, before=before, after=_user_snapshot(user), request=request)
+    audit_record(
+        actor=actor,
+        action=action,
+        target=user,
+        unit=user.unit,
+        before=before,
+        after=_user_snapshot(user),
+        request=request,
+    )
     return user
 
 
@@ -435,7 +451,9 @@ def post_create(
     current = Post.objects.active(max(start_on, today)).filter(user=user)
     held = set(current.values_list("role", flat=True))
     if role in ADMIN_ROLES and held - {role}:
-        raise DomainError("管理员岗位须专人专岗（三员分立），该人员已有其他岗位。", code="admin_separation", field="role")
+        raise DomainError(
+            "管理员岗位须专人专岗（三员分立），该人员已有其他岗位。", code="admin_separation", field="role"
+        )
     if role not in ADMIN_ROLES and held & ADMIN_ROLES:
         raise DomainError("该人员担任管理员岗位，不能兼任业务岗位（三员分立）。", code="admin_separation", field="role")
     if current.filter(unit=unit, role=role).exists():
@@ -460,5 +478,13 @@ def post_end(*, actor: Any, post: Post, end_on: datetime.date, request: Any = No
     post.end_on = end_on
     post.save(update_fields=["end_on"])
     forget_grants(post.user)
-    audit_record(actor=actor, action="orgs.post.ended", target=post, unit=post.unit, before=before, after=post.as_dict(), request=request)
+    audit_record(
+        actor=actor,
+        action="orgs.post.ended",
+        target=post,
+        unit=post.unit,
+        before=before,
+        after=post.as_dict(),
+        request=request,
+    )
     return post

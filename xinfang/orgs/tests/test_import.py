@@ -202,10 +202,14 @@ def test_cycles_are_reported(world):
 def test_parent_outside_the_importers_scope_reads_as_unknown(world):
     d1_admin = User.objects.create_user(username="d1.sysadmin", password="x", unit=world.unit("d1"))
     Post.objects.create(user=d1_admin, unit=world.unit("d1"), role=Role.SYSADMIN, start_on=datetime.date(2020, 1, 1))
-    rows = rows_of(("乙市三区大队", "d2b3", "d2", "大队"), ("甲市三区大队", "d1b3", "d1", "大队"), ("新总队", "c9", "", "总队"))
+    rows = rows_of(
+        ("乙市三区大队", "d2b3", "d2", "大队"), ("甲市三区大队", "d1b3", "d1", "大队"), ("新总队", "c9", "", "总队")
+    )
     errors = units_import_validate(rows, actor=d1_admin)
     assert [(e.row, e.column) for e in errors] == [(2, "上级单位代码"), (4, "上级单位代码")]
-    assert errors[0].message == units_import_validate(rows_of(("x", "x1", "zz", "大队")), actor=d1_admin)[0].message.replace("zz", "d2")
+    assert errors[0].message == units_import_validate(rows_of(("x", "x1", "zz", "大队")), actor=d1_admin)[
+        0
+    ].message.replace("zz", "d2")
     with pytest.raises(DomainError):
         units_import(actor=d1_admin, rows=rows)
     assert not Unit.objects.filter(code__in=["d2b3", "d1b3", "c9"]).exists()

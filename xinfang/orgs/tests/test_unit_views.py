@@ -77,12 +77,18 @@ def test_in_scope_user_without_manage_gets_403(world, client):
     for method, url in unit_urls(target.pk)[1:]:
         assert getattr(client, method)(url).status_code == 403, url
     assert client.post(reverse("orgs:unit-rename", args=[target.pk]), {"name": "新名"}).status_code == 403
-    assert client.post(
-        reverse("orgs:unit-create") + f"?parent={target.pk}", {"parent": target.pk, "name": "站", "code": "s1", "level": "station"}
-    ).status_code == 403
+    assert (
+        client.post(
+            reverse("orgs:unit-create") + f"?parent={target.pk}",
+            {"parent": target.pk, "name": "站", "code": "s1", "level": "station"},
+        ).status_code
+        == 403
+    )
     assert client.get(reverse("orgs:unit-create")).status_code == 403
     assert client.get(reverse("orgs:unit-import")).status_code == 403
-    assert client.post(reverse("orgs:unit-import"), {"file": xlsx_upload([("站", "s1", "d1b1", "站")])}).status_code == 403
+    assert (
+        client.post(reverse("orgs:unit-import"), {"file": xlsx_upload([("站", "s1", "d1b1", "站")])}).status_code == 403
+    )
     assert client.get(reverse("orgs:unit-import-template")).status_code == 403
     assert Unit.objects.get(pk=target.pk).name == "甲市一区大队"
     assert not Unit.objects.filter(code="s1").exists()
@@ -210,7 +216,9 @@ def test_create_cannot_pick_a_parent_out_of_scope(world, client):
     client.force_login(d1_admin)
     d2 = world.unit("d2")
     assert client.get(reverse("orgs:unit-create") + f"?parent={d2.pk}").status_code == 404
-    response = client.post(reverse("orgs:unit-create"), {"parent": d2.pk, "name": "乙市三区大队", "code": "d2b3", "level": "brigade"})
+    response = client.post(
+        reverse("orgs:unit-create"), {"parent": d2.pk, "name": "乙市三区大队", "code": "d2b3", "level": "brigade"}
+    )
     assert response.status_code == 200 and "parent" in response.context["form"].errors
     assert not Unit.objects.filter(code="d2b3").exists()
 
@@ -292,7 +300,11 @@ def test_import_page_lists_row_errors_and_imports_nothing(world, client):
     login(client, world, "sysadmin")
     count = Unit.objects.count()
     upload = xlsx_upload(
-        [("丙市消防救援支队", "d3", "c", "支队"), ("重复大队", "d1b1", "d3", "大队"), ("丙市二区大队", "d3b2", "zz", "大队")]
+        [
+            ("丙市消防救援支队", "d3", "c", "支队"),
+            ("重复大队", "d1b1", "d3", "大队"),
+            ("丙市二区大队", "d3b2", "zz", "大队"),
+        ]
     )
     response = client.post(reverse("orgs:unit-import"), {"file": upload})
     html = response.content.decode()

@@ -85,7 +85,9 @@ def test_create_duplicate_or_malformed_code_is_refused(world):
 def test_create_needs_manage_permission_at_the_parent(world):
     # A 支队主官 may view his subtree but not manage units.
     with pytest.raises(DomainError) as e:
-        unit_create(actor=world.user("d1.chief"), code="x1", name="新大队", level=Level.BRIGADE, parent=world.unit("d1"))
+        unit_create(
+            actor=world.user("d1.chief"), code="x1", name="新大队", level=Level.BRIGADE, parent=world.unit("d1")
+        )
     assert e.value.code == "forbidden"
     # A unit manager posted at d1 cannot create under d2.
     d1_admin = _sysadmin_at(world, "d1")
@@ -176,22 +178,33 @@ def test_move_rewrites_the_whole_subtree_in_one_update(world):
     assert s1.path == f"{d2.path}{d1b1.pk}/{s1.pk}/" and s1.depth == 3
     assert s2.path == f"{d2.path}{d1b1.pk}/{s2.pk}/" and s2.depth == 3
     # Subtree queries follow the new paths.
-    assert set(Unit.objects.subtree_of(d2).values_list("code", flat=True)) == {"d2", "d2b1", "d2b2", "d1b1", "st1", "st2"}
+    assert set(Unit.objects.subtree_of(d2).values_list("code", flat=True)) == {
+        "d2",
+        "d2b1",
+        "d2b2",
+        "d1b1",
+        "st1",
+        "st2",
+    }
     assert set(Unit.objects.subtree_of(world.unit("d1")).values_list("code", flat=True)) == {"d1", "d1b2"}
     # ... and so does the scope: d2's chief now sees the moved brigade and its stations, d1's chief no longer does.
     assert {"d1b1", "st1", "st2"} <= set(Unit.objects.visible_to(world.user("d2.chief")).values_list("code", flat=True))
-    assert not {"d1b1", "st1", "st2"} & set(Unit.objects.visible_to(world.user("d1.chief")).values_list("code", flat=True))
+    assert not {"d1b1", "st1", "st2"} & set(
+        Unit.objects.visible_to(world.user("d1.chief")).values_list("code", flat=True)
+    )
     [event] = _events("orgs.unit.moved")
     assert event.before["parent"] == world.unit("d1").pk
     assert event.after["parent"] == d2.pk
 
 
 def test_move_keeps_unrelated_paths_sharing_a_prefix(world):
-    """"/1/2/" must not match "/1/23/": the path ends with a slash."""
+    """ "/1/2/" must not match "/1/23/": the path ends with a slash."""
     admin = world.user("sysadmin")
     # A unit whose id starts with d1b1's id (d1b1=4 -> 40): "/…/4/" must not match "/…/40/".
     d1b1 = world.unit("d1b1")
-    twin = Unit.objects.create(pk=int(f"{d1b1.pk}0"), code="twin", name="站", level=Level.STATION, parent=world.unit("d2b1"))
+    twin = Unit.objects.create(
+        pk=int(f"{d1b1.pk}0"), code="twin", name="站", level=Level.STATION, parent=world.unit("d2b1")
+    )
     twin.path = f"{world.unit('d2b1').path}{twin.pk}/"
     twin.depth = world.unit("d2b1").depth + 1
     twin.save(update_fields=["path", "depth"])
