@@ -49,10 +49,22 @@ class World:
         return self.users[f"{other}.officer"] if other else None
 
 
+def _ensure_topics() -> None:
+    """The topic taxonomy comes from a data migration; a transactional test flushes it, so put it back."""
+    import importlib
+
+    from xinfang.cases.models import Topic
+
+    if not Topic.objects.exists():
+        seeded = importlib.import_module("xinfang.cases.migrations.0002_seed_topics").TOPICS
+        Topic.objects.bulk_create([Topic(code=c, name=n, order=o, active=True) for c, n, o in seeded])
+
+
 def build_world() -> World:
     from xinfang.orgs.models import Post, Unit, User
     from xinfang.orgs.roles import Role
 
+    _ensure_topics()
     w = World()
     start = datetime.date(2020, 1, 1)
     for code, name, level, parent in UNIT_TREE:

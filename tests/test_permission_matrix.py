@@ -44,6 +44,30 @@ def _day(w: Any) -> dict[str, Any]:
     return {"day": "2027-01-01"}
 
 
+def _case(w: Any) -> Any:
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from xinfang.cases.tests.factories import register
+
+    return register(
+        w, "d1b1", received_on=datetime.date.today(), attachments=[SimpleUploadedFile("a.pdf", b"%PDF-1.4 x")]
+    )
+
+
+def _case_pk(w: Any) -> dict[str, Any]:
+    return {"pk": _case(w).pk}
+
+
+def _case_accept(w: Any) -> dict[str, Any]:
+    return {"pk": _case(w).pk, "action": "accept"}
+
+
+def _attachment(w: Any) -> dict[str, Any]:
+    return {"pk": _case(w).attachments.get().pk}
+
+
 # name: (kwargs, GET statuses, POST statuses) — statuses in the order of USERS.
 MATRIX: dict[str, tuple[Kw, list[int], list[int]]] = {
     "home": (_none, [R, 200, 200, 200, 200, 200, 200], [R, 405, 405, 405, 405, 405, 405]),
@@ -75,6 +99,16 @@ MATRIX: dict[str, tuple[Kw, list[int], list[int]]] = {
     "orgs:post-list": (_none, [R, 403, 403, 403, 403, 200, 403], [R, 403, 403, 403, 403, 405, 403]),
     "orgs:post-create": (_none, [R, 403, 403, 403, 403, 200, 403], [R, 403, 403, 403, 403, 200, 403]),
     "orgs:post-end": (_post, [R, 403, 404, 403, 403, 200, 404], [R, 403, 404, 403, 403, 200, 404]),
+    # Cases (a case registered at brigade d1b1). The admins hold no case permission at all (三员分立).
+    "cases:case-list": (_none, [R, 200, 200, 200, 403, 403, 403], [R, 405, 405, 405, 403, 403, 403]),
+    "cases:case-export": (_none, [R, 200, 200, 200, 403, 403, 403], [R, 405, 405, 405, 403, 403, 403]),
+    "cases:my-work": (_none, [R, 200, 200, 200, 403, 403, 403], [R, 405, 405, 405, 403, 403, 403]),
+    "cases:case-register": (_none, [R, 200, 200, 200, 403, 403, 403], [R, 200, 200, 200, 403, 403, 403]),
+    "cases:repeat-candidates": (_none, [R, 405, 405, 405, 403, 403, 403], [R, 200, 200, 200, 403, 403, 403]),
+    "cases:case-detail": (_case_pk, [R, 200, 404, 200, 404, 404, 404], [R, 405, 405, 405, 405, 405, 405]),
+    "cases:case-reveal": (_case_pk, [R, 405, 405, 405, 405, 405, 405], [R, 200, 404, 200, 404, 404, 404]),
+    "cases:case-action": (_case_accept, [R, 200, 404, 403, 404, 404, 404], [R, 200, 404, 403, 404, 404, 404]),
+    "cases:attachment-download": (_attachment, [R, 200, 404, 200, 404, 404, 404], [R, 405, 405, 405, 405, 405, 405]),
     "api:me": (_none, [401, 200, 200, 200, 200, 200, 200], [401, 405, 405, 405, 405, 405, 405]),
     "api:unit-list": (_none, [401, 200, 200, 200, 200, 200, 200], [401, 405, 405, 405, 405, 405, 405]),
     "api:unit-detail": (_unit, [401, 200, 404, 200, 200, 200, 404], [401, 405, 405, 405, 405, 405, 405]),

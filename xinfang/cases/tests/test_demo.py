@@ -11,11 +11,11 @@ from xinfang.orgs.demo import load_demo
 
 
 def test_demo_cases_cover_every_state_and_are_idempotent(db):
-    load_demo()
+    load_demo()  # its last step builds the demo cases
+    created = Case.objects.count()
+    assert created > 0
     out = io.StringIO()
-    created = build_demo_cases(stdout=out)
-    assert created == Case.objects.count() > 0
-    assert "演示信访事项" in out.getvalue()
+    assert build_demo_cases(stdout=out) == 0
     assert set(Case.objects.values_list("status", flat=True)) == set(Status.values)
     assert {Kind.REVIEW, Kind.REREVIEW} <= set(Case.objects.values_list("kind", flat=True))
     assert build_demo_cases() == 0
