@@ -50,6 +50,12 @@ INSTALLED_APPS = [
     "xinfang.orgs",
     "xinfang.documents",
     "xinfang.cases",
+    "xinfang.leadership",
+    "xinfang.screening",
+    "xinfang.incidents",
+    "xinfang.accountability",
+    "xinfang.notifications",
+    "xinfang.portal",
     "xinfang.api",
 ]
 

@@ -6,6 +6,12 @@ urlpatterns = [
     path("orgs/", include("xinfang.orgs.urls")),
     path("cases/", include("xinfang.cases.urls")),
     path("documents/", include("xinfang.documents.urls")),
+    path("leadership/", include("xinfang.leadership.urls")),
+    path("screening/", include("xinfang.screening.urls")),
+    path("incidents/", include("xinfang.incidents.urls")),
+    path("accountability/", include("xinfang.accountability.urls")),
+    path("notifications/", include("xinfang.notifications.urls")),
+    path("portal/", include("xinfang.portal.urls")),
     path("api/", include("xinfang.api.urls")),
 ]
 

@@ -8,9 +8,11 @@ out (三员分立: an auditor has no business menu).
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 
 from xinfang.core.scope import has_perm
@@ -96,11 +98,30 @@ def _resolve(url_name: str) -> str | None:
         return None
 
 
+def app_items() -> dict[str, list[NavItem]]:
+    """Items contributed by the apps: `NAV_ITEMS = {section_key: [NavItem, ...]}` in xinfang/<app>/navigation.py."""
+    contributed: dict[str, list[NavItem]] = {}
+    for config in apps.get_app_configs():
+        if not config.name.startswith("xinfang.") or config.name == "xinfang.core":
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.navigation")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.navigation":
+                raise
+            continue
+        for key, items in getattr(module, "NAV_ITEMS", {}).items():
+            contributed.setdefault(key, []).extend(items)
+    return contributed
+
+
 def navigation_for(user: Any, sections: tuple[NavSection, ...] = NAVIGATION) -> list[VisibleSection]:
     """The sections as this user sees them; sections with state HIDDEN are left out."""
     result: list[VisibleSection] = []
+    extra = app_items()
     for section in sections:
-        existing = [(item, url) for item in section.items if (url := _resolve(item.url_name)) is not None]
+        items = (*section.items, *extra.get(section.key, ()))
+        existing = [(item, url) for item in items if (url := _resolve(item.url_name)) is not None]
         allowed = [
             VisibleItem(item.label, url, item.url_name, item.icon)
             for item, url in existing

@@ -1,0 +1,12 @@
+"""API routes of the accountability app, mounted by xinfang/api/urls.py under /api/v1/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import URLPattern, URLResolver
+
+# (prefix, viewset, basename) registered on the v1 router
+ROUTES: list[tuple[str, Any, str]] = []
+# extra plain paths under /api/v1/
+PATTERNS: list[URLPattern | URLResolver] = []
