@@ -110,3 +110,9 @@ def _fresh_legal_calendar():
     calendar_changed()
     yield
     calendar_changed()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path_factory):
+    """Uploaded and generated files of a test run go to a temporary folder, never into var/."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")

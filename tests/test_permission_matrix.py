@@ -122,6 +122,11 @@ ELSEWHERE = {
     "api:None": "catch-all JSON 404 for unknown API paths (xinfang/api/tests/test_errors.py)",
 }
 
+# The cases API has its own matrix over the same seven users (every route × user, with its own case objects).
+from xinfang.api.tests.test_cases_permissions import MATRIX as CASES_API_MATRIX  # noqa: E402
+
+ELSEWHERE.update({n: "xinfang/api/tests/test_cases_permissions.py" for n in CASES_API_MATRIX})
+
 
 def _route_names() -> set[str]:
     names: set[str] = set()

@@ -12,3 +12,7 @@ class CasesConfig(AppConfig):
 
         # Stored due dates of open cases follow every change of the holiday calendar (same transaction).
         on_calendar_change(on_calendar_changed)
+
+        from xinfang.cases.documents import connect as connect_notices
+
+        connect_notices()  # R6.3: each step's notice is generated inside the step's transaction

@@ -519,6 +519,13 @@ class CaseEvent(models.Model):
         return action_label(self.action)
 
 
+class CaseChildQuerySet(models.QuerySet[Any]):
+    """Rows of one case (extensions, transfers): visible exactly when their case is (scope + Art 30)."""
+
+    def visible_to(self, user: Any, perm: str | None = None) -> CaseChildQuerySet:
+        return self.filter(case__in=Case.objects.visible_to(user, perm).values("pk"))
+
+
 class Transfer(models.Model):
     """转送 (to a competent unit) or 交办 (down the tree, with a deadline for the result). The receiving unit
     may object within 5 working days (Art 23); the sending unit agrees (the case returns) or rejects."""
@@ -547,6 +554,8 @@ class Transfer(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    objects = CaseChildQuerySet.as_manager()
+
     class Meta:
         ordering = ["on", "id"]
         verbose_name = "转送/交办"
@@ -570,6 +579,8 @@ class Extension(models.Model):
     due_after = models.DateField("延期后办结期限")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseChildQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
