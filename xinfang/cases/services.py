@@ -61,6 +61,7 @@ from xinfang.cases.workflow import (
     Transition,
     check,
     is_conflicted,
+    is_unit_head,
     pending_transfer,
 )
 from xinfang.core.audit import audit_record
@@ -1259,7 +1260,7 @@ def case_extend(
     reason = _text(reason, "延期理由", "reason", max_length=2000)
     if approved_by is None:
         raise DomainError("请选择批准人。", code="required", field="approved_by")
-    if not has_perm(approved_by, APPROVE, c.unit):
+    if not is_unit_head(approved_by, c.unit):
         raise DomainError("延期须经办理单位主官或分管领导批准。", code="approver_not_leader", field="approved_by")
     if approved_by.pk in {c.handler_id, getattr(actor, "pk", None)}:
         raise DomainError("批准人不能是承办人本人。", code="approver_is_handler", field="approved_by")

@@ -72,6 +72,7 @@ FREE = "actor_not_conflicted"  # Art 28/30: not accused, no declared interest
 FIRST = "initial_case"  # not a 复查/复核
 NO_ACC = "not_to_accused_unit"  # Art 30
 NOT_DRAFTER = "actor_not_drafter"
+HEAD = "actor_unit_head"  # the handling unit's own 主官 or 分管领导 (R2.7, R2.8)
 CARRIED_OUT = "supported_carried_out"  # R2.8
 ANSWERED = tuple(ANSWERED_STATUSES)
 AFTER_ISSUE = (S.OPINION_ISSUED, S.DELIVERED, S.EVALUATED)
@@ -99,8 +100,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     T("extend",           RUNNING,     None,               HANDLE,   "unit",   "延期",        (FIRST, FREE)),
     T("record_hearing",   RUNNING,     None,               HANDLE,   "unit",   "听证",        ("review_case", FREE)),
     T("draft_opinion",    DRAFTABLE,   S.OPINION_DRAFTED,  HANDLE,   "unit",   "拟定处理意见", (FREE,)),
-    T("return_opinion",   DRAFTED,     S.ACCEPTED,         APPROVE,  "unit",   "退回处理意见", (FREE,)),
-    T("approve_opinion",  DRAFTED,     S.OPINION_APPROVED, APPROVE,  "unit",   "审批处理意见", (FREE, NOT_DRAFTER)),
+    T("return_opinion",   DRAFTED,     S.ACCEPTED,         APPROVE,  "unit",   "退回处理意见", (FREE, HEAD)),
+    T("approve_opinion",  DRAFTED,     S.OPINION_APPROVED, APPROVE,  "unit",   "审批处理意见", (FREE, HEAD, NOT_DRAFTER)),  # noqa: E501
     T("issue_opinion",    APPROVED,    S.OPINION_ISSUED,   HANDLE,   "unit",   "出具处理意见", (FREE,)),
     T("deliver",          ISSUED,      S.DELIVERED,        HANDLE,   "unit",   "送达",        ()),
     T("evaluate",         DELIVERED,   S.EVALUATED,        HANDLE,   "unit",   "满意度评价",  ()),
@@ -266,6 +267,21 @@ def g_actor_not_drafter(ctx: GuardContext) -> None:
         raise DomainError("处理意见的拟稿人不能审批自己拟定的意见。", code="approver_is_drafter")
 
 
+def is_unit_head(user: Any, unit: Unit) -> bool:
+    """An active 主官 or 分管领导 post at exactly this unit: the people who approve in the unit's name."""
+    from xinfang.orgs.models import Post
+    from xinfang.orgs.roles import Role
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return Post.objects.active().filter(user=user, unit=unit, role__in=[Role.CHIEF, Role.LEADER]).exists()
+
+
+def g_actor_unit_head(ctx: GuardContext) -> None:
+    if not is_unit_head(ctx.actor, ctx.case.unit):
+        raise DomainError(f"处理意见须经{ctx.case.unit.name}主官或分管领导审批。", code="approver_not_unit_head")
+
+
 def _opinion(case: Case) -> Any:
     from xinfang.cases.models import Opinion
 
@@ -309,6 +325,7 @@ GUARDS: dict[str, Callable[[GuardContext], None]] = {
     "not_to_accused_unit": g_not_to_accused_unit,
     "objection_in_time": g_objection_in_time,
     "actor_not_drafter": g_actor_not_drafter,
+    "actor_unit_head": g_actor_unit_head,
     "opinion_supported": g_opinion_supported,
     "supported_carried_out": g_supported_carried_out,
     "review_allowed": g_review_allowed,

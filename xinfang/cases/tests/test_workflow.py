@@ -395,7 +395,7 @@ def test_extension_needs_a_reason(world):
 
 def test_extension_must_be_approved_by_the_units_chief_or_leader(world):
     case = services.case_accept(actor=officer(world), case=register(world), accepted_on=D(2026, 3, 4))
-    for approver in ("d1b1.officer", "d1b2.chief"):  # no approve permission / another unit's chief
+    for approver in ("d1b1.officer", "d1b2.chief", "d1.chief"):  # officer / a sibling chief / a higher chief
         refused(
             "approver_not_leader",
             services.case_extend,
@@ -498,6 +498,14 @@ def test_opinion_is_approved_only_by_the_units_chief_or_leader(world):
     refused("forbidden", services.opinion_approve, actor=chief(world, "d1b2"), case=case)
     services.opinion_approve(actor=world.user("d1b1.leader"), case=case)
     assert Case.objects.get(pk=case.pk).status == Status.OPINION_APPROVED
+
+
+def test_opinion_is_not_approved_by_a_higher_units_chief(world):
+    """The opinion is issued in the handling unit's name: its own 主官/分管领导 approve it (R2.8)."""
+    case = services.case_accept(actor=officer(world), case=register(world), accepted_on=D(2026, 3, 4))
+    draft(world, case)
+    refused("approver_not_unit_head", services.opinion_approve, actor=world.user("d1.chief"), case=case)
+    assert Case.objects.get(pk=case.pk).status == Status.OPINION_DRAFTED
 
 
 def test_opinion_result_must_be_support_explain_or_reject(world):
