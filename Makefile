@@ -29,7 +29,7 @@ node_modules/.installed: package.json package-lock.json
 install: $(VENV)/.installed node_modules/.installed
 
 var:
-	mkdir -p var
+	mkdir -p var/static
 
 migrate: install var
 	$(PY) manage.py migrate --noinput
@@ -51,7 +51,7 @@ serve: install var
 
 # pytest exits 5 when it collected no test: make fails then too.
 test: export XINFANG_TESTING := 1
-test: install
+test: install var
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # mypy's Django plugin imports the settings: XINFANG_TESTING provides the development keys.

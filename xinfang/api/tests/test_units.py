@@ -20,7 +20,9 @@ def codes(response) -> list[str]:
 
 def add_stations(parent: Unit, count: int) -> None:
     for i in range(count):
-        unit = Unit.objects.create(code=f"{parent.code}s{i}", name=f"{parent.name}{i}站", level=Level.STATION, parent=parent)
+        unit = Unit.objects.create(
+            code=f"{parent.code}s{i}", name=f"{parent.name}{i}站", level=Level.STATION, parent=parent
+        )
         unit.path = f"{parent.path}{unit.pk}/"
         unit.depth = parent.depth + 1
         unit.save(update_fields=["path", "depth"])
