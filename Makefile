@@ -4,6 +4,9 @@
 #   make lint   ruff check, ruff format --check, mypy (django-stubs)
 #   make check  Django system checks, and no model change without its migration
 #   make ci     what CI runs (.ci/run): lint, tests on SQLite, tests on the local PostgreSQL
+#   make backup   database + files into var/backups/xinfang-<time>/ (BACKUP_DIR=... to choose the folder)
+#   make restore FROM=var/backups/xinfang-<time>   restore a backup (overwrites; stop the system first)
+#   make fuzz   the long API and spreadsheet fuzzing run (≥ 2,000 generated API requests); `make test` runs a short one
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +14,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint check ci install static migrate serve clean
+.PHONY: demo test lint check ci install static migrate serve clean backup restore fuzz
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "需要 Python >= 3.11，当前为 " + sys.version.split()[0] + "；可用 make PYTHON=python3.12 指定解释器")'
@@ -73,6 +76,28 @@ check: install
 
 ci:
 	bash .ci/run
+
+# Backups use the running system's settings (DATABASE_URL, XINFANG_MEDIA_ROOT, keys): run them in its environment.
+# DEBUG defaults to true only so that the demo (development keys) can be backed up too; nothing is served.
+backup: export DEBUG ?= true
+backup: install var
+	$(PY) manage.py backup $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
+
+restore: export DEBUG ?= true
+restore: install var
+	@test -n "$(FROM)" || { echo "用法：make restore FROM=var/backups/xinfang-<时间>"; exit 2; }
+	$(PY) manage.py restore "$(FROM)" $(RESTORE_ARGS)
+
+# The long fuzzing run (SQLite): schemathesis over the whole OpenAPI schema with random seeds (25 examples per operation
+# and mode, at least 2,000 requests), 500 random mutations per importer on top of the hostile spreadsheets, and the
+# formula-injection walk over every export.
+fuzz: export XINFANG_TESTING := 1
+fuzz: export XINFANG_FUZZ_EXAMPLES ?= 25
+fuzz: export XINFANG_FUZZ_MIN_REQUESTS ?= 2000
+fuzz: export XINFANG_FUZZ_MUTATIONS ?= 500
+fuzz: export XINFANG_FUZZ_RANDOM ?= 1
+fuzz: install var
+	$(PY) -m pytest tests/test_fuzz_api.py tests/test_fuzz_xlsx.py tests/test_fuzz_exports.py -q -p no:logging $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var/static

@@ -20,6 +20,9 @@ import pytest
 
 os.environ.setdefault("XINFANG_TESTING", "1")
 
+# `client.force_login(user)` stands for a complete sign-in, second factor included (see the module).
+pytest_plugins = ["xinfang.core.otp_testing"]
+
 PASSWORD = "Xinfang-Test-2026"
 UNIT_TREE = [
     ("c", "测试省消防救援总队", "corps", None),

@@ -9,6 +9,7 @@ Each request runs in a savepoint that is rolled back, so POSTs don't change what
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -109,12 +110,24 @@ MATRIX: dict[str, tuple[Kw, list[int], list[int]]] = {
     "cases:case-reveal": (_case_pk, [R, 405, 405, 405, 405, 405, 405], [R, 200, 404, 200, 404, 404, 404]),
     "cases:case-action": (_case_accept, [R, 200, 404, 403, 404, 404, 404], [R, 200, 404, 403, 404, 404, 404]),
     "cases:attachment-download": (_attachment, [R, 200, 404, 200, 404, 404, 404], [R, 405, 405, 405, 405, 405, 405]),
+    # Second factor (TOTP). Sessions here are fully signed in, so verify/enrol send enrolled users on.
+    "otp-settings": (_none, [R, 200, 200, 200, 200, 200, 200], [R, 405, 405, 405, 405, 405, 405]),
+    "otp-verify": (_none, [R, R, R, R, R, R, R], [R, R, R, R, R, R, R]),
+    "otp-enrol": (_none, [R, 200, 200, 200, R, R, R], [R, 200, 200, 200, R, R, R]),
+    "otp-recovery-codes": (_none, [R, 405, 405, 405, 405, 405, 405], [R, R, R, R, 200, 200, 200]),
+    "otp-disable": (_none, [R, 405, 405, 405, 405, 405, 405], [R, R, R, R, R, R, R]),
+    "otp-admin": (_none, [R, 403, 403, 403, 403, 200, 403], [R, 403, 403, 403, 403, 405, 403]),
+    "otp-reset": (_user, [R, 403, 403, 403, 403, 405, 403], [R, 403, 403, 403, 403, R, 403]),
     "api:me": (_none, [401, 200, 200, 200, 200, 200, 200], [401, 405, 405, 405, 405, 405, 405]),
     "api:unit-list": (_none, [401, 200, 200, 200, 200, 200, 200], [401, 405, 405, 405, 405, 405, 405]),
     "api:unit-detail": (_unit, [401, 200, 404, 200, 200, 200, 404], [401, 405, 405, 405, 405, 405, 405]),
     "api:schema": (_none, [401, 200, 200, 200, 200, 200, 200], [401, 405, 405, 405, 405, 405, 405]),
     "api:token": (_none, [405] * 7, [400] * 7),
 }
+
+# Rows contributed by later parts, asserted here with the same seven users.
+for _rows in ("xinfang.notifications.tests.matrix", "xinfang.portal.tests.matrix"):
+    MATRIX.update(importlib.import_module(_rows).ROWS)
 
 # Routes tested elsewhere with their own objects (named here so the coverage check knows them).
 ELSEWHERE = {
@@ -126,6 +139,15 @@ ELSEWHERE = {
 from xinfang.api.tests.test_cases_permissions import MATRIX as CASES_API_MATRIX  # noqa: E402
 
 ELSEWHERE.update({n: "xinfang/api/tests/test_cases_permissions.py" for n in CASES_API_MATRIX})
+
+# Each later part asserts its own rows (same seven users, its own objects) in its own matrix module.
+for _module, _name in (
+    ("xinfang.leadership.tests.test_permissions", "MATRIX"),
+    ("xinfang.screening.tests.test_permissions", "ROWS"),
+    ("xinfang.accountability.tests.test_permissions", "MATRIX"),
+):
+    _matrix = getattr(importlib.import_module(_module), _name)
+    ELSEWHERE.update({n: _module for n in _matrix})
 
 
 def _route_names() -> set[str]:

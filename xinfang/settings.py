@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "xinfang.core",
     "xinfang.orgs",
     "xinfang.documents",
@@ -61,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "xinfang.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -69,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "xinfang.core.middleware.SingleSessionMiddleware",
+    "xinfang.core.security.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -88,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "xinfang.core.context_processors.shell",
+                "xinfang.notifications.context_processors.unread",
             ],
         },
     }
@@ -139,6 +145,63 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", "false")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# HTTPS (R-SEC): behind a TLS-terminating reverse proxy set SECURE_COOKIES=true, SECURE_SSL_REDIRECT=true,
+# SECURE_HSTS_SECONDS=31536000 and SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (the proxy must set
+# X-Forwarded-Proto and strip it from clients). `manage.py check --deploy` is clean with those (README).
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
+SECURE_HSTS_SECONDS = int(os.getenv("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+if os.getenv("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (os.environ["SECURE_PROXY_SSL_HEADER"], "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (xinfang.core.security.SecurityHeadersMiddleware): no inline or eval'd script anywhere;
+# inline style attributes stay allowed (progress bars, ECharts). Downloads get a sandboxing policy of their own.
+XINFANG_CSP = os.getenv(
+    "XINFANG_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
+XINFANG_DOWNLOAD_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
+
+# Second factor (django-otp TOTP + recovery codes): required for the three admin roles, optional for others.
+OTP_TOTP_ISSUER = os.getenv("OTP_TOTP_ISSUER", "信访工作管理系统")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+XINFANG_OTP_MAX_FAILURES = int(os.getenv("XINFANG_OTP_MAX_FAILURES", "5"))
+
+# Per-address rate limits of the sign-in page and the API token endpoint ("count/seconds"; "" turns one off),
+# on top of django-axes' per-account lockout. Counted in the default cache (below).
+# Off under the test runner (the counters would carry from test to test) unless a test sets them.
+XINFANG_LOGIN_RATE_LIMIT = os.getenv("XINFANG_LOGIN_RATE_LIMIT", "" if TESTING else "30/300")
+XINFANG_TOKEN_RATE_LIMIT = os.getenv("XINFANG_TOKEN_RATE_LIMIT", "" if TESTING else "30/300")
+# The public portal's limits (xinfang.portal.ratelimit reads these; off under the test runner unless set).
+if os.getenv("XINFANG_PORTAL_SUBMIT_LIMIT") is not None:
+    XINFANG_PORTAL_SUBMIT_LIMIT = os.environ["XINFANG_PORTAL_SUBMIT_LIMIT"]
+if os.getenv("XINFANG_PORTAL_QUERY_LIMIT") is not None:
+    XINFANG_PORTAL_QUERY_LIMIT = os.environ["XINFANG_PORTAL_QUERY_LIMIT"]
+# The client address for rate limits and audit is REMOTE_ADDR unless a trusted proxy header is named here.
+XINFANG_CLIENT_IP_HEADER = os.getenv("XINFANG_CLIENT_IP_HEADER", "")
+XINFANG_PORTAL_CLIENT_IP_HEADER = XINFANG_CLIENT_IP_HEADER
+
+# One cache shared by every worker process (rate-limit counters, the legal calendar's version token):
+# a file-based cache under var/cache by default, XINFANG_CACHE_DIR to move it; per-process memory in tests.
+if TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.getenv("XINFANG_CACHE_DIR", str(BASE_DIR / "var" / "cache")),
+        }
+    }
 
 # Login lockout (django-axes): 5 failures -> locked for 15 minutes.
 AXES_FAILURE_LIMIT = 5
@@ -148,7 +211,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
 # Lock the account itself (等保: 5 failures -> 15 minutes), whatever address the attempts come from.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# security.W021 (HSTS preload): an intranet host name cannot be on the browsers' public preload list.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W021"]
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -178,6 +242,8 @@ STORAGES = {
         )
     },
 }
+# Backups (`make backup` / `make restore`, xinfang.core.backup): one folder per backup under BACKUP_DIR.
+BACKUP_DIR = Path(os.getenv("XINFANG_BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
 # Uploaded and generated files live outside the web root and are served only through access checks.
 MEDIA_ROOT = Path(os.getenv("XINFANG_MEDIA_ROOT", str(BASE_DIR / "var" / "files")))
 
@@ -192,6 +258,13 @@ if not FIELD_ENCRYPTION_KEYS or not HASH_INDEX_KEY:
         HASH_INDEX_KEY = HASH_INDEX_KEY or "development-hash-key"
     else:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS and HASH_INDEX_KEY must be set when DEBUG is off")
+# Never serve a production system with the development keys (a stray DEBUG=false with dev keys set by hand).
+if not (DEBUG or TESTING) and (
+    SECRET_KEY.startswith("insecure-")
+    or _DEV_FIELD_KEY in FIELD_ENCRYPTION_KEYS
+    or HASH_INDEX_KEY == "development-hash-key"
+):
+    raise ImproperlyConfigured("development keys must not be used when DEBUG is off")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -219,6 +292,15 @@ SPECTACULAR_SETTINGS = {
 # next working day, 民法典 Art 201/203) or "calendar" (no shifting).
 XINFANG_DEADLINE_COUNTING = os.getenv("XINFANG_DEADLINE_COUNTING", "civil_code")
 XINFANG_CALENDAR_CACHE_SECONDS = int(os.getenv("XINFANG_CALENDAR_CACHE_SECONDS", "300"))
+
+# Reminders, imports and the public portal
+XINFANG_NOTIFY_EMAIL = envbool("XINFANG_NOTIFY_EMAIL", "false")
+XINFANG_BASE_URL = os.getenv("XINFANG_BASE_URL", "")  # absolute links in reminder e-mails
+XINFANG_IMPORT_INLINE_ROWS = int(os.getenv("XINFANG_IMPORT_INLINE_ROWS", "200"))
+XINFANG_IMPORT_MAX_ROWS = int(os.getenv("XINFANG_IMPORT_MAX_ROWS", "5000"))
+XINFANG_JOB_STALE_SECONDS = int(os.getenv("XINFANG_JOB_STALE_SECONDS", "900"))
+XINFANG_PORTAL_SESSION_SECONDS = int(os.getenv("XINFANG_PORTAL_SESSION_SECONDS", "1800"))
+XINFANG_PORTAL_QUERY_MIN_SECONDS = float(os.getenv("XINFANG_PORTAL_QUERY_MIN_SECONDS", "0" if TESTING else "0.5"))
 
 LOGGING = {
     "version": 1,

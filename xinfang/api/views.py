@@ -13,7 +13,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -32,8 +32,11 @@ from xinfang.api.serializers import (
     ValidationErrorSerializer,
 )
 from xinfang.api.services import token_issue
+from xinfang.core import otp
 from xinfang.core.audit import client_ip
+from xinfang.core.errors import DomainError
 from xinfang.core.scope import user_grants
+from xinfang.core.security import rate_limit, retry_message
 from xinfang.orgs.models import Unit
 from xinfang.orgs.selectors import access_unit, unit_list, user_posts
 
@@ -44,17 +47,28 @@ _ERRORS_AUTHENTICATED = {
 }
 
 
+class TokenOtpRequestSerializer(TokenRequestSerializer):
+    otp = serializers.CharField(
+        label="动态验证码",
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="系统管理员、安全管理员、审计员及已启用两步验证的账号必填：验证器应用中的6位动态验证码，或一个恢复码",
+    )
+
+
 class TokenView(APIView):
-    """Exchange a username and password for the user's API token.
+    """Exchange a username and password (and, for accounts with a second factor, a TOTP code) for the API token.
 
     Goes through django.contrib.auth.authenticate with the request, so django-axes counts failures
-    and refuses a locked account even with the right password. No authentication classes: an
-    anonymous client calls it, and a browser session is not needed (nor its CSRF token).
+    and refuses a locked account even with the right password; a per-address rate limit applies on top.
+    No authentication classes: an anonymous client calls it, and a browser session is not needed (nor its
+    CSRF token).
     """
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    serializer_class = TokenRequestSerializer
+    serializer_class = TokenOtpRequestSerializer
 
     @extend_schema(
         operation_id="auth_token_create",
@@ -62,21 +76,37 @@ class TokenView(APIView):
         description=(
             "以用户名和密码换取 API 令牌，之后以请求头 `Authorization: Token <token>` 调用其他接口。"
             "连续失败 5 次账号锁定 15 分钟，锁定期间即使密码正确也拒绝（429 account_locked）。"
+            "系统管理员、安全管理员、审计员（以及自行启用了两步验证的账号）还须在 `otp` 中提供验证器应用的"
+            "6位动态验证码或一个恢复码：缺少时 400 otp_required，错误时 400 otp_invalid；"
+            "管理员账号尚未启用两步验证时 400 otp_enrollment_required（先在网页登录完成启用）。"
+            "同一来源地址请求过于频繁时 429 rate_limited（Retry-After 头给出等待秒数）。"
         ),
-        request=TokenRequestSerializer,
+        request=TokenOtpRequestSerializer,
         responses={
             200: TokenSerializer,
             400: OpenApiResponse(
-                ValidationErrorSerializer, description="参数有误（invalid），或用户名或密码错误（invalid_credentials）"
+                ValidationErrorSerializer,
+                description=(
+                    "参数有误（invalid），用户名或密码错误（invalid_credentials），"
+                    "缺少或错误的动态验证码（otp_required、otp_invalid、otp_throttled、otp_enrollment_required）"
+                ),
             ),
-            429: OpenApiResponse(ErrorSerializer, description="账号因多次登录失败被锁定（account_locked）"),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="账号因多次登录失败被锁定（account_locked），或来源地址请求过频（rate_limited）",
+            ),
         },
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        form = TokenRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
         http_request: HttpRequest = request._request
+        retry = rate_limit(http_request, "token", settings.XINFANG_TOKEN_RATE_LIMIT)
+        if retry is not None:
+            response = error_response("rate_limited", retry_message(retry), 429)
+            response["Retry-After"] = str(retry)
+            return response
+        form = TokenOtpRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
         user = authenticate(
             request=http_request,
             username=form.validated_data["username"],
@@ -90,10 +120,29 @@ class TokenView(APIView):
             return error_response("account_locked", _locked_message(http_request), 429)
         if user is None or not user.is_active:
             return error_response("invalid_credentials", INVALID_CREDENTIALS, 400)
+        if otp.factor_needed(user):
+            refusal = _second_factor(http_request, user, form.validated_data.get("otp", ""))
+            if refusal is not None:
+                return refusal
         if settings.AXES_RESET_ON_SUCCESS:
             axes_reset(username=user.get_username())
         token = token_issue(actor=user, ip=client_ip(http_request))
         return Response(TokenSerializer({"token": token.key}).data)
+
+
+def _second_factor(request: HttpRequest, user: Any, code: str) -> Response | None:
+    """None when the account's second factor is proved; else the refusal (failures audited by otp_check)."""
+    if not otp.has_factor(user):
+        return error_response(
+            "otp_enrollment_required", "管理员账号须先在网页登录并启用两步验证，之后才能获取 API 令牌", 400, field="otp"
+        )
+    if not (code or "").strip():
+        return error_response("otp_required", "请在 otp 中提供验证器应用的6位动态验证码", 400, field="otp")
+    try:
+        otp.otp_check(user=user, token=code, request=request, purpose="api_token")
+    except DomainError as e:
+        return error_response(e.code, e.message, 400, field="otp")
+    return None
 
 
 def _locked_message(request: HttpRequest) -> str:

@@ -621,6 +621,7 @@ def case_register(
     reference_no: str = "",
     attachments: Sequence[Any] = (),
     request: Any = None,
+    by_petitioner: bool = False,
 ) -> Case:
     """登记 a petition at `unit`. Returns the case with `case.plain_query_code` set (shown once, stored hashed).
 
@@ -630,7 +631,10 @@ def case_register(
     within its time limit (Art 19). Numbers are `<unit code>-<year>-<seq>`, gap-free.
     """
     unit = Unit.objects.get(pk=unit.pk)
-    if not has_perm(actor, REGISTER, unit):
+    if by_petitioner:  # 网上信访 filed by the petitioner himself on the public portal (Art 21); actor = its account
+        if channel != Channel.ONLINE:
+            raise DomainError("信访人自行提交的事项只能是网上信访。", code="invalid_channel", field="channel")
+    elif not has_perm(actor, REGISTER, unit):
         raise DomainError("您无权在该单位登记信访事项。", code="forbidden", field="unit")
     if not unit.is_active:
         raise DomainError("该单位已停用。", code="unit_inactive", field="unit")

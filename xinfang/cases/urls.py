@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from xinfang.cases import views
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/reveal/", views.case_reveal, name="case-reveal"),
     path("<int:pk>/act/<slug:action>/", views.case_action, name="case-action"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
+    path("import/", include("xinfang.cases.import_urls")),
 ]

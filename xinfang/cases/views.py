@@ -38,6 +38,7 @@ from xinfang.cases.forms import (
 from xinfang.cases.models import (
     CLOSED_STATUSES,
     Case,
+    Channel,
     Opinion,
     Status,
 )
@@ -176,7 +177,8 @@ def _work_reason(user: Any, case: Case) -> str:
 @require_http_methods(["GET", "POST"])
 def case_register(request: HttpRequest) -> HttpResponse:
     post = request.POST if request.method == "POST" else None
-    form = CaseRegisterForm(post, request.FILES if post is not None else None, user=request.user)
+    initial = _prefill(request.GET) if post is None else None
+    form = CaseRegisterForm(post, request.FILES if post is not None else None, user=request.user, initial=initial)
     formset = cast(BasePetitionerFormSet, PetitionerFormSet(post, prefix="p"))
     if post is not None:
         form_ok = form.is_valid()
@@ -211,6 +213,7 @@ def case_register(request: HttpRequest) -> HttpResponse:
             else:
                 request.session[QUERY_CODE_SESSION_KEY] = {"case": case.pk, "code": case.plain_query_code}  # type: ignore[attr-defined]
                 messages.success(request, f"信访事项已登记，编号 {case.number}。")
+                _link_origin(request, case)
                 return redirect("cases:case-detail", pk=case.pk)
     panel = (
         _repeat_panel_context(request.user, post)
@@ -218,6 +221,34 @@ def case_register(request: HttpRequest) -> HttpResponse:
         else {"probed": False, "candidates": [], "selected": None}
     )
     return render(request, "cases/case_register.html", {"form": form, "formset": formset, **panel})
+
+
+def _prefill(query: Any) -> dict[str, Any]:
+    """Initial values from the query string (e.g. a case opened from a leader's reception: channel=visit,
+    received_on, title, content). Only these four; invalid values are ignored."""
+    initial: dict[str, Any] = {}
+    if query.get("channel") in Channel.values:
+        initial["channel"] = query["channel"]
+    try:
+        initial["received_on"] = datetime.date.fromisoformat(query.get("received_on", ""))
+    except ValueError:
+        pass
+    for key, limit in (("title", 200), ("content", 5000)):
+        if query.get(key):
+            initial[key] = query[key][:limit]
+    return initial
+
+
+def _link_origin(request: HttpRequest, case: Case) -> None:
+    """A case opened from a leader's reception (?reception=<id>) is linked back to it."""
+    reception = request.GET.get("reception")
+    if not reception:
+        return
+    from xinfang.leadership.integration import link_registered_case
+
+    linked, message = link_registered_case(actor=request.user, reception_id=reception, case=case, request=request)
+    if message:
+        (messages.info if linked else messages.warning)(request, message)
 
 
 @dataclass

@@ -83,6 +83,13 @@ class EncryptedTextField(models.TextField):
             return value
         return encrypt(str(value))
 
+    def value_to_string(self, obj: Any) -> str:
+        """Serialisation (dumpdata, fixtures) carries the ciphertext, never the personal data itself."""
+        value = self.value_from_object(obj)
+        if value is None or value == "":
+            return value  # type: ignore[no-any-return]
+        return encrypt(str(value))
+
 
 class KeyedHashField(models.CharField):
     """HMAC of `source`'s normalised value, maintained on save; '' when the source is empty."""

@@ -1,4 +1,40 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from xinfang.leadership import views
 
 app_name = "leadership"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.board_home, name="board"),
+    path("units/<int:pk>/", views.board_unit, name="board-unit"),
+    path("compliance/", views.compliance, name="compliance"),
+    path("compliance/export/", views.compliance_export, name="compliance-export"),
+    path("quotas/", views.quotas, name="quotas"),
+    path("meetings/", views.meeting_list, name="meeting-list"),
+    path("meetings/export/", views.meeting_export, name="meeting-export"),
+    path("meetings/new/", views.meeting_create, name="meeting-create"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
+    path("meetings/<int:pk>/minutes/", views.meeting_minutes, name="meeting-minutes"),
+    path("reception-days/", views.day_list, name="day-list"),
+    path("reception-days/export/", views.day_export, name="day-export"),
+    path("reception-days/new/", views.day_create, name="day-create"),
+    path("reception-days/<int:pk>/", views.day_detail, name="day-detail"),
+    path("reception-days/<int:pk>/<slug:action>/", views.day_action, name="day-action"),
+    path("receptions/", views.reception_list, name="reception-list"),
+    path("receptions/export/", views.reception_export, name="reception-export"),
+    path("receptions/new/", views.reception_create, name="reception-create"),
+    path("receptions/<int:pk>/", views.reception_detail, name="reception-detail"),
+    path("receptions/<int:pk>/link-case/", views.reception_link_case, name="reception-link-case"),
+    path("ownerships/", views.ownership_list, name="ownership-list"),
+    path("ownerships/export/", views.ownership_export, name="ownership-export"),
+    path("ownerships/new/", views.ownership_create, name="ownership-create"),
+    path("ownerships/<int:pk>/", views.ownership_detail, name="ownership-detail"),
+    path("ownerships/<int:pk>/progress/", views.ownership_progress, name="ownership-progress"),
+    path("ownerships/<int:pk>/settle/", views.ownership_settle, name="ownership-settle"),
+    path("ownerships/<int:pk>/letter/", views.ownership_letter, name="ownership-letter"),
+    path("supervisions/", views.supervision_list, name="supervision-list"),
+    path("supervisions/export/", views.supervision_export, name="supervision-export"),
+    path("supervisions/new/", views.supervision_create, name="supervision-create"),
+    path("supervisions/<int:pk>/", views.supervision_detail, name="supervision-detail"),
+    path("supervisions/<int:pk>/progress/", views.supervision_progress, name="supervision-progress"),
+    path("supervisions/<int:pk>/lift/", views.supervision_lift, name="supervision-lift"),
+]

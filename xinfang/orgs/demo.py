@@ -16,6 +16,7 @@ signs in with DEMO_PASSWORD.
 from __future__ import annotations
 
 import datetime
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,12 @@ ADMINS: list[tuple[str, str, str]] = [
     ("sysadmin", "郑文博", Role.SYSADMIN),
     ("secadmin", "冯晓东", Role.SECADMIN),
     ("auditor", "韩雪梅", Role.AUDITOR),
+]
+
+# The 总队's 信访工作领导小组 member and 业务处室 officer (fictitious): they run 考核, 核查 and 问责.
+CORPS_EXTRA: list[tuple[str, str, str]] = [
+    ("sf.group", "郑国华", Role.GROUP),
+    ("sf.dept", "孙立平", Role.DEPARTMENT),
 ]
 
 # Demo people (fictitious): the 主官, 分管领导 and 信访干部 of each unit, in UNIT_POSTS order.
@@ -139,12 +146,12 @@ def _ensure_user(ctx: DemoContext, username: str, name: str, unit: Unit, role: s
 
 
 def step_people(ctx: DemoContext) -> None:
-    """主官, 分管领导 and 信访干部 for every unit; the three admins at the 总队."""
+    """主官, 分管领导 and 信访干部 for every unit; the three admins, a 领导小组 member and a 业务处室 officer at the 总队."""  # noqa: E501
     for code, *_ in UNITS:
         for (suffix, role), name in zip(UNIT_POSTS, PEOPLE[code], strict=True):
             _ensure_user(ctx, f"{code}.{suffix}", name, ctx.units[code], role)
     corps = ctx.units[UNITS[0][0]]
-    for username, name, role in ADMINS:
+    for username, name, role in ADMINS + CORPS_EXTRA:
         _ensure_user(ctx, username, name, corps, role)
 
 
@@ -157,7 +164,30 @@ def step_cases(ctx: DemoContext) -> None:
         ctx.count("cases", created)
 
 
-STEPS: list[Step] = [step_units, step_people, step_cases]
+def _app_step(module: str, key: str) -> Step:
+    """A later part's demo builder (`build_demo(stdout=None) -> int`, idempotent, through its services)."""
+
+    def step(ctx: DemoContext) -> None:
+        created = importlib.import_module(module).build_demo()
+        if created:
+            ctx.count(key, created)
+
+    step.__name__ = f"step_{key}"
+    return step
+
+
+STEPS: list[Step] = [
+    step_units,
+    step_people,
+    step_cases,
+    _app_step("xinfang.leadership.demo", "leadership"),
+    _app_step("xinfang.screening.demo", "screening"),
+    _app_step("xinfang.incidents.demo", "incidents"),
+    _app_step("xinfang.accountability.demo", "accountability"),
+    _app_step("xinfang.portal.demo", "portal"),
+    # reminders last: they look at everything the steps above created
+    _app_step("xinfang.notifications.demo", "notifications"),
+]
 
 
 @transaction.atomic
@@ -171,4 +201,4 @@ def load_demo() -> DemoContext:
 
 def demo_usernames() -> list[str]:
     """Every demo account, for the README and the tests."""
-    return [f"{code}.{suffix}" for code, *_ in UNITS for suffix, _ in UNIT_POSTS] + [a[0] for a in ADMINS]
+    return [f"{code}.{suffix}" for code, *_ in UNITS for suffix, _ in UNIT_POSTS] + [a[0] for a in ADMINS + CORPS_EXTRA]

@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 
 from xinfang.core.errors import DomainError
 from xinfang.core.scope import scope_paths
+from xinfang.core.security import check_xlsx_archive
 from xinfang.orgs.models import LEVEL_RANK, Level, Unit
 from xinfang.orgs.services import COL_CODE, COL_LEVEL, COL_NAME, COL_PARENT, UNIT_MANAGE, ImportRow
 
@@ -67,6 +68,7 @@ def read_units_xlsx(upload: Any) -> list[ImportRow]:
         raise _fail("文件超过 5 MB，请拆分后分批导入。")
     if not data.startswith(_ZIP_MAGIC):
         raise _fail("文件无法读取：不是有效的 .xlsx 文件，或文件已损坏。")
+    check_xlsx_archive(data)  # refuses zip bombs before openpyxl inflates anything
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:

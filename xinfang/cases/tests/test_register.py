@@ -250,3 +250,16 @@ def test_admin_extends_the_topic_list(world):
     assert not Topic.objects.get(code="rescue").active
     refused("invalid_topic", register, world=world, topic="rescue")
     assert Topic.objects.filter(active=True).count() == 8  # the seeded R2.2 list
+
+
+def test_a_petitioner_files_only_online_petitions_himself(world):
+    """The public portal registers on the petitioner's behalf (Art 21): channel 网上 only, no staff permission."""
+    outsider = world.user("auditor")  # holds no case permission at all
+    with pytest.raises(DomainError) as e:
+        register(world, by="auditor", by_petitioner=True)  # a letter is never self-filed online
+    assert e.value.code == "invalid_channel"
+    with pytest.raises(DomainError) as e:
+        register(world, by="auditor", channel=Channel.ONLINE)  # without by_petitioner the permission applies
+    assert e.value.code == "forbidden"
+    case = register(world, by=outsider.username, channel=Channel.ONLINE, by_petitioner=True)
+    assert case.channel == Channel.ONLINE and case.status == Status.REGISTERED

@@ -162,8 +162,8 @@ def test_case_list_query_count_is_the_same_for_1_and_30_cases(world, client, dja
     # session, session user, grants, explicit shares of cases, explicit shares of units (the unit choices' scope),
     # the home unit's path (Art 30 exclusion), COUNT, the page of cases (unit, topic, handler joined), their
     # petitioners (one prefetch), the header's posts, the header's unit, the unit choices, the topic choices,
-    # session save (SAVEPOINT, UPDATE, RELEASE).
-    with django_assert_num_queries(16):
+    # the header's unread-notification count, session save (SAVEPOINT, UPDATE, RELEASE).
+    with django_assert_num_queries(17):
         client.get("/cases/?q=批量30号")
 
 
@@ -192,7 +192,7 @@ def test_my_work_query_count_is_the_same_for_1_and_30_cases(world, client, djang
     # session, session user, grants, explicit shares of cases, the home unit's path (Art 30 exclusion), COUNT,
     # the page of cases (unit, topic, handler joined), the header's posts, the header's unit,
     # session save (SAVEPOINT, UPDATE, RELEASE).
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):  # + the header's unread-notification count
         client.get("/cases/my/")
 
 

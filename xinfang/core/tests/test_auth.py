@@ -74,8 +74,13 @@ def test_successful_login_goes_home_and_is_audited(world, client):
 
 
 def test_login_redirects_to_next(world, client):
+    r = client.post(LOGIN + "?next=/cases/", {"username": "d1b1.officer", "password": PASSWORD, "next": "/cases/"})
+    assert r.status_code == 302 and r["Location"] == "/cases/"
+
+
+def test_an_admin_login_goes_through_the_second_factor_first(world, client):
     r = client.post(LOGIN + "?next=/audit/", {"username": "auditor", "password": PASSWORD, "next": "/audit/"})
-    assert r.status_code == 302 and r["Location"] == "/audit/"
+    assert r.status_code == 302 and r["Location"] == "/otp/enrol/?next=%2Faudit%2F"
 
 
 def test_failed_login_is_refused_in_chinese_and_audited(world, client):

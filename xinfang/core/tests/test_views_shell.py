@@ -131,8 +131,16 @@ def test_shell_shows_five_parts_and_system_admin(world, client):
     nav = html[html.index('id="xf-nav"') : html.index("</nav>")]
     positions = [nav.index(label) for label in [*FIVE_PARTS, "系统管理"]]
     assert positions == sorted(positions)
-    # Parts not built yet are shown disabled, not hidden.
-    assert re.search(r'nav-link disabled[^>]*>.*?排查预警<small class="xf-building">（建设中）', nav, re.S)
+    # Every part of the seed is built now: none of them shows as under construction.
+    assert "（建设中）" not in nav
+
+
+def test_a_part_without_pages_shows_as_under_construction(world):
+    from xinfang.core.navigation import BUILDING, NavItem, NavSection, navigation_for
+
+    sections = (NavSection("future", "未来功能", "bi-x", (NavItem("未建", "no-such-route", "cases.case.view"),)),)
+    [section] = navigation_for(world.user("d1b1.officer"), sections)
+    assert section.state == BUILDING and section.items == []
 
 
 def test_shell_logout_is_a_post_form(world, client):
@@ -197,7 +205,7 @@ def test_home_shows_unit_posts_and_what_the_user_can_do(world, client):
     assert "测试省消防救援总队 · 系统管理员" in html
     assert 'href="/orgs/users/"' in html  # 用户管理, from the navigation data
     assert 'href="/audit/"' not in html
-    assert "建设中的功能" in html and "排查预警" in html
+    assert "建设中的功能" not in html  # every part exists; the sysadmin's menu holds only 系统管理
 
 
 def test_home_links_match_the_navigation(world, client):
@@ -353,8 +361,9 @@ def test_audit_list_query_count_is_constant(world, client, django_assert_num_que
     client.get("/audit/")  # warm up: content types, session
     assert _audit_page_queries(client, world, 1) == _audit_page_queries(client, world, 30)
     # session, session user, the user's grants, the unit filter's choices, COUNT, the page of events
-    # (unit joined), the header's posts, the header's unit, and the session save (SAVEPOINT, UPDATE, RELEASE).
-    with django_assert_num_queries(11):
+    # (unit joined), the header's posts, the header's unit, the header's unread-notification count, and the
+    # session save (SAVEPOINT, UPDATE, RELEASE).
+    with django_assert_num_queries(12):
         client.get("/audit/?action=test.count30.")
 
 

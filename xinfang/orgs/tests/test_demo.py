@@ -32,7 +32,7 @@ def counts() -> dict[str, int]:
 
 def test_loading_twice_changes_nothing():
     first = load()
-    assert "新建单位 14 个，账号 45 个，岗位 45 个" in first
+    assert "新建单位 14 个，账号 47 个，岗位 47 个" in first
     after_first = counts()
     snapshot = sorted(User.objects.values_list("username", "password", "name", "unit__code"))
     second = load()
@@ -95,7 +95,7 @@ def test_every_demo_account_signs_in_with_the_demo_password():
     load()
     request = RequestFactory().post("/login/")
     usernames = demo_usernames()
-    assert len(usernames) == 14 * 3 + 3
+    assert len(usernames) == 14 * 3 + 3 + 2  # + the 总队's 领导小组 member and 业务处室 officer
     for username in usernames:
         assert authenticate(request, username=username, password=DEMO_PASSWORD) is not None, username
     assert authenticate(request, username="jz01.officer", password="Xinfang-Demo-2025") is None
@@ -114,8 +114,8 @@ def test_demo_roles_grant_the_expected_scope():
 def test_demo_load_is_audited_and_the_chain_holds():
     load()
     assert AuditEvent.objects.filter(action="orgs.unit.created").count() == 14
-    assert AuditEvent.objects.filter(action="orgs.user.created").count() == 45
-    assert AuditEvent.objects.filter(action="orgs.post.created").count() == 45
+    assert AuditEvent.objects.filter(action="orgs.user.created").count() == 47
+    assert AuditEvent.objects.filter(action="orgs.post.created").count() == 47
     # The org tree is written by the loader itself; demo cases are worked by the demo officers (real services).
     org_actions = AuditEvent.objects.filter(action__startswith="orgs.")
     assert set(org_actions.values_list("actor_username", flat=True)) == {"load_demo"}
@@ -129,7 +129,7 @@ def test_loading_fills_in_what_is_missing(world):
     before = counts()
     load()
     assert Unit.objects.count() == before["units"] + 14
-    assert User.objects.count() == before["users"] + 42  # sysadmin, secadmin and auditor exist already
+    assert User.objects.count() == before["users"] + 44  # sysadmin, secadmin and auditor exist already
     assert Unit.objects.filter(code="c").get().name == "测试省消防救援总队"
     # An account that lost its post gets it back on the next load, nothing else changes.
     Post.objects.filter(user__username="qs02.leader").delete()

@@ -289,7 +289,7 @@ def test_user_list_query_count_is_constant(world, client, django_assert_num_quer
     # session, session user, grants, explicit shares of users, COUNT, the page of users (unit joined),
     # their active posts (one prefetch, unit joined), the header's posts, the header's unit,
     # session save (SAVEPOINT, UPDATE, RELEASE).
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):  # + the header's unread-notification count
         client.get("/orgs/users/?q=bulk30x")
 
 
@@ -478,7 +478,7 @@ def test_post_list_query_count_is_constant(world, client, django_assert_num_quer
     # session, session user, grants, explicit shares of units, the filter's unit (validating ?unit),
     # explicit shares of posts, COUNT, the page of posts (unit and user joined), the unit choices,
     # the header's unit, the header's posts, session save (SAVEPOINT, UPDATE, RELEASE).
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):  # + the header's unread-notification count
         client.get(f"/orgs/posts/?unit={world.unit('d2b2').pk}")
 
 

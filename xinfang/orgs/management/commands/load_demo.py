@@ -8,7 +8,18 @@ from django.core.management.base import BaseCommand
 
 from xinfang.orgs.demo import DEMO_PASSWORD, UNITS, demo_usernames, load_demo
 
-LABELS = {"units": "单位", "users": "账号", "posts": "岗位", "cases": "信访事项"}
+LABELS = {
+    "units": "单位",
+    "users": "账号",
+    "posts": "岗位",
+    "cases": "信访事项",
+    "leadership": "领导责任记录",
+    "screening": "排查预警记录",
+    "incidents": "应急联动记录",
+    "accountability": "考核问责记录",
+    "portal": "公开信访渠道",
+    "notifications": "提醒",
+}
 
 
 class Command(BaseCommand):

@@ -1,0 +1,452 @@
+"""THE definition of every assessment indicator (R5.1) — one place, used by the assessment pages, the API, the xlsx
+and DOCX exports, the annual report and (later) the dashboard.
+
+Each indicator is computed from the records of a year for a unit and its subtree (a 支队 answers for its 大队):
+
+    rate   numerator / denominator; `value` is None when the denominator is 0 — "not applicable", never 0 % or 100 %
+    count  numerator only (0 is a real value)
+
+and drills down to the records behind each figure: `drill(unit, period, part)` returns the UNSCOPED queryset of
+cases (or incidents) behind the numerator or the denominator; pages show it through `Case.objects.visible_to(user)`.
+Figures are facts about the unit, computed from every record; a case hidden from the reader (Art 30) is counted
+but not listed to him.
+
+"Due in the year" means the limit falls in the year; a limit still running today (limit ≥ as_of, nothing done)
+is not yet due and is left out. The unit of a case is its handling unit (`Case.unit`, after any 转送/交办).
+
+    timely_ack       及时受理率   cases whose 15-day 受理告知 limit (ack_due, Art 23) fell in the year and
+                                  passed or was met; numerator: decided (受理/不予受理/导出: decided_on) by ack_due
+    on_time          按期办结率   accepted cases (incl. 复查/复核) whose 办结 limit (due, with extensions) fell in
+                                  the year and passed or was met; numerator: opinion issued (出具, Art 34) by due
+    participation    参评率       cases whose opinion was delivered (送达) in the year; numerator: evaluated
+    satisfaction     满意率       of those, the evaluated; numerator: 满意 or 基本满意
+    repeat_rate      重复信访率   cases (初信初访 kind) received in the year; numerator: a repeat (original_case set)
+    review_change    复查/复核改变率  复查/复核 opinions issued in the year about the unit's handling (the parent
+                                  case's unit); numerator: the result (予以支持/解释说明/不予支持) differs from
+                                  the opinion reviewed
+    meeting_quota    党委会研究部署完成率   from the leadership app, when installed
+    reception_quota  领导接访完成率         from the leadership app, when installed
+    screening_timeliness  排查报告及时率    from the screening app, when installed
+    incidents_at_corps    到总队上访事件数
+    incidents_in_beijing  进京上访事件数
+    incidents_noncompliant  应到场领导未到场的事件数 (到总队: 分管领导; 进京: 主官 — not recorded)
+    overdue_cases    逾期件数      cases whose 受理告知 or 办结 limit fell in the year and was missed (late, or
+                                  still nothing done after it)
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from xinfang.cases.models import Case, Kind, Rating
+from xinfang.incidents.models import REQUIRED_ROLE, Incident, IncidentKind, compliant_condition
+from xinfang.orgs.models import Unit
+
+RATE = "rate"
+COUNT = "count"
+NUMERATOR = "numerator"
+DENOMINATOR = "denominator"
+PARTS = (NUMERATOR, DENOMINATOR)
+FOUR_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar year, evaluated as of a day (today: limits after it are not yet due)."""
+
+    year: int
+    as_of: datetime.date
+
+    @property
+    def start(self) -> datetime.date:
+        return datetime.date(self.year, 1, 1)
+
+    @property
+    def end(self) -> datetime.date:
+        return datetime.date(self.year, 12, 31)
+
+    @property
+    def span(self) -> tuple[datetime.date, datetime.date]:
+        return (self.start, self.end)
+
+    @classmethod
+    def of(cls, year: int, today: datetime.date | None = None) -> Period:
+        return cls(year=int(year), as_of=today or timezone.localdate())
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One indicator for one unit. `value`: the rate (0–1, four places) or the count; None = not applicable."""
+
+    numerator: int | None
+    denominator: int | None
+    value: Decimal | None
+    available: bool = True
+    note: str = ""
+
+    @property
+    def applicable(self) -> bool:
+        return self.value is not None
+
+    @property
+    def percent(self) -> str:
+        """ "87.5%" for a rate, "不适用" when not applicable."""
+        if self.value is None:
+            return "不适用" if self.available else "未接入"
+        return f"{(self.value * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "value": float(self.value) if self.value is not None else None,
+            "applicable": self.applicable,
+            "available": self.available,
+            "note": self.note,
+        }
+
+
+def rate(numerator: int, denominator: int) -> Figure:
+    if not denominator:
+        return Figure(numerator, denominator, None, note="分母为0，不适用")
+    value = (Decimal(numerator) / Decimal(denominator)).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+    return Figure(numerator, denominator, value)
+
+
+def count(n: int) -> Figure:
+    return Figure(n, None, Decimal(n))
+
+
+UNAVAILABLE = Figure(None, None, None, available=False, note="相关功能尚未启用，本项不适用")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: str
+    kind: str  # RATE | COUNT
+    higher_is_better: bool
+    source: str  # "cases" | "incidents" | "leadership" | "screening"
+    formula: str  # the definition, in Chinese, as shown next to the figure
+    numerator_label: str
+    denominator_label: str = ""
+
+    @property
+    def drillable(self) -> bool:
+        return self.source in ("cases", "incidents")
+
+    @property
+    def drill_model(self) -> str:
+        return "case" if self.source == "cases" else ("incident" if self.source == "incidents" else "")
+
+    def figures(self, units: list[Unit], period: Period) -> dict[int, Figure]:
+        raise NotImplementedError
+
+    def figure(self, unit: Unit, period: Period) -> Figure:
+        return self.figures([unit], period)[unit.pk]
+
+    def drill(self, unit: Unit, period: Period, part: str) -> QuerySet[Any] | None:
+        return None
+
+
+def _rollup(rows: Iterable[tuple[str | None, int, int]], units: list[Unit]) -> dict[int, tuple[int, int]]:
+    """Per-handling-unit (path, denominator, numerator) rows summed into each assessed unit's subtree."""
+    totals = {u.pk: [0, 0] for u in units}
+    for path, den, num in rows:
+        if not path:
+            continue
+        for u in units:
+            if path.startswith(u.path):
+                totals[u.pk][0] += den
+                totals[u.pk][1] += num
+    return {pk: (d, n) for pk, (d, n) in totals.items()}
+
+
+@dataclass(frozen=True)
+class RecordIndicator(Indicator):
+    """An indicator over rows of one model: `cohort` (the denominator set of a period), `hit` (the numerator
+    condition), `path` (the lookup to the responsible unit's path). One grouped query for any number of units."""
+
+    cohort: Callable[[Period], Q] = field(default=lambda p: Q())
+    hit: Callable[[Period], Q] = field(default=lambda p: Q())
+    path: str = "unit__path"
+
+    def base(self, period: Period) -> QuerySet[Any]:
+        model = Case if self.source == "cases" else Incident
+        return model.objects.filter(self.cohort(period)).order_by()
+
+    def figures(self, units: list[Unit], period: Period) -> dict[int, Figure]:
+        grouped = self.base(period).values(self.path)
+        if self.kind == RATE:
+            grouped = grouped.annotate(
+                den=Count("pk", distinct=True), num=Count("pk", filter=self.hit(period), distinct=True)
+            )
+            totals = _rollup(grouped.values_list(self.path, "den", "num"), units)
+        else:
+            grouped = grouped.annotate(den=Count("pk", distinct=True))
+            totals = _rollup(((path, den, 0) for path, den in grouped.values_list(self.path, "den")), units)
+        if self.kind == RATE:
+            return {pk: rate(n, d) for pk, (d, n) in totals.items()}
+        return {pk: count(d) for pk, (d, _n) in totals.items()}
+
+    def drill(self, unit: Unit, period: Period, part: str) -> QuerySet[Any]:
+        qs = self.base(period).filter(**{f"{self.path}__startswith": unit.path})
+        if part == NUMERATOR and self.kind == RATE:
+            qs = qs.filter(self.hit(period))
+        return qs.distinct()
+
+
+@dataclass(frozen=True)
+class ExternalIndicator(Indicator):
+    """An indicator computed by another app (leadership, screening) when it is installed; see integration.py."""
+
+    provider: Callable[[list[Unit], Period], dict[int, tuple[int, int]] | None] = field(default=lambda u, p: None)
+
+    def figures(self, units: list[Unit], period: Period) -> dict[int, Figure]:
+        result = self.provider(units, period)
+        if result is None:
+            return {u.pk: UNAVAILABLE for u in units}
+        return {u.pk: rate(*result.get(u.pk, (0, 0))) for u in units}
+
+
+# ---------------------------------------------------------------------------------------------------
+# The definitions
+
+
+def _ack_cohort(p: Period) -> Q:
+    return Q(kind=Kind.INITIAL, ack_due__range=p.span) & (Q(decided_on__isnull=False) | Q(ack_due__lt=p.as_of))
+
+
+def _ack_hit(p: Period) -> Q:
+    return Q(decided_on__isnull=False, decided_on__lte=F("ack_due"))
+
+
+def _due_cohort(p: Period) -> Q:
+    return Q(due__range=p.span) & (Q(opinion__issued_on__isnull=False) | Q(due__lt=p.as_of))
+
+
+def _due_hit(p: Period) -> Q:
+    return Q(opinion__issued_on__isnull=False, opinion__issued_on__lte=F("due"))
+
+
+def _delivered(p: Period) -> Q:
+    return Q(opinion__delivered_on__range=p.span)
+
+
+def _ack_missed(p: Period) -> Q:
+    return Q(kind=Kind.INITIAL, ack_due__range=p.span) & (
+        Q(decided_on__isnull=True, ack_due__lt=p.as_of) | Q(decided_on__gt=F("ack_due"))
+    )
+
+
+def _due_missed(p: Period) -> Q:
+    return Q(due__range=p.span) & (
+        Q(opinion__issued_on__isnull=True, due__lt=p.as_of) | Q(opinion__issued_on__gt=F("due"))
+    )
+
+
+def _incidents(kind: str) -> Callable[[Period], Q]:
+    return lambda p: Q(kind=kind, occurred_on__range=p.span)
+
+
+def _noncompliant(p: Period) -> Q:
+    return Q(kind__in=list(REQUIRED_ROLE), occurred_on__range=p.span) & ~compliant_condition()
+
+
+def _external(name: str) -> Callable[[list[Unit], Period], dict[int, tuple[int, int]] | None]:
+    def provider(units: list[Unit], period: Period) -> dict[int, tuple[int, int]] | None:
+        from xinfang.accountability import integration
+
+        return getattr(integration, name)(units, period)
+
+    return provider
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    RecordIndicator(
+        code="timely_ack",
+        label="及时受理率",
+        kind=RATE,
+        higher_is_better=True,
+        source="cases",
+        formula="受理告知期限（收到后15日，条例第二十三条）在本年度届满的事项中，在期限内作出受理、不予受理或导出决定的比例",
+        numerator_label="按期告知",
+        denominator_label="告知期限届满",
+        cohort=_ack_cohort,
+        hit=_ack_hit,
+    ),
+    RecordIndicator(
+        code="on_time",
+        label="按期办结率",
+        kind=RATE,
+        higher_is_better=True,
+        source="cases",
+        formula="办结期限（含批准延期，条例第三十四至三十六条）在本年度届满的受理事项中，在期限内出具处理意见的比例",
+        numerator_label="按期办结",
+        denominator_label="办结期限届满",
+        cohort=_due_cohort,
+        hit=_due_hit,
+    ),
+    RecordIndicator(
+        code="participation",
+        label="参评率",
+        kind=RATE,
+        higher_is_better=True,
+        source="cases",
+        formula="本年度送达处理意见的事项中，信访人作出满意度评价的比例",
+        numerator_label="已评价",
+        denominator_label="已送达",
+        cohort=_delivered,
+        hit=lambda p: Q(evaluation__isnull=False),
+    ),
+    RecordIndicator(
+        code="satisfaction",
+        label="满意率",
+        kind=RATE,
+        higher_is_better=True,
+        source="cases",
+        formula="本年度送达并已评价的事项中，评价为满意或基本满意的比例",
+        numerator_label="满意+基本满意",
+        denominator_label="已评价",
+        cohort=lambda p: _delivered(p) & Q(evaluation__isnull=False),
+        hit=lambda p: Q(evaluation__rating__in=[Rating.SATISFIED, Rating.BASICALLY]),
+    ),
+    RecordIndicator(
+        code="repeat_rate",
+        label="重复信访率",
+        kind=RATE,
+        higher_is_better=False,
+        source="cases",
+        formula="本年度收到的信访事项（不含复查、复核）中，属于重复信访（关联原事项）的比例",
+        numerator_label="重复信访",
+        denominator_label="收到事项",
+        cohort=lambda p: Q(kind=Kind.INITIAL, received_on__range=p.span),
+        hit=lambda p: Q(original_case__isnull=False),
+    ),
+    RecordIndicator(
+        code="review_change",
+        label="复查复核改变率",
+        kind=RATE,
+        higher_is_better=False,
+        source="cases",
+        formula="本年度对本单位处理意见出具的复查、复核意见中，处理结果与原意见不同（予以改变）的比例",
+        numerator_label="改变原意见",
+        denominator_label="复查复核意见",
+        cohort=lambda p: Q(kind__in=[Kind.REVIEW, Kind.REREVIEW], opinion__issued_on__range=p.span),
+        hit=lambda p: ~Q(opinion__result=F("parent_case__opinion__result")),
+        path="parent_case__unit__path",
+    ),
+    ExternalIndicator(
+        code="meeting_quota",
+        label="党委会研究部署完成率",
+        kind=RATE,
+        higher_is_better=True,
+        source="leadership",
+        formula="党委会研究部署信访工作次数占年度要求（支队不少于2次、大队不少于4次）的比例，超过要求按100%计",
+        numerator_label="完成次数",
+        denominator_label="要求次数",
+        provider=_external("meeting_quota"),
+    ),
+    ExternalIndicator(
+        code="reception_quota",
+        label="领导接访完成率",
+        kind=RATE,
+        higher_is_better=True,
+        source="leadership",
+        formula="支队主官每季度至少接访一天：已完成的季度数占应完成季度数的比例",
+        numerator_label="已完成",
+        denominator_label="应完成",
+        provider=_external("reception_quota"),
+    ),
+    ExternalIndicator(
+        code="screening_timeliness",
+        label="排查报告及时率",
+        kind=RATE,
+        higher_is_better=True,
+        source="screening",
+        formula="应报的定期排查报告（大队每周、支队每月）中按时报送的比例",
+        numerator_label="按时报送",
+        denominator_label="应报送",
+        provider=_external("screening_timeliness"),
+    ),
+    RecordIndicator(
+        code="incidents_at_corps",
+        label="到总队上访事件",
+        kind=COUNT,
+        higher_is_better=False,
+        source="incidents",
+        formula="本年度发生的到总队上访事件数（事项未在本单位解决，是本单位的责任）",
+        numerator_label="事件数",
+        cohort=_incidents(IncidentKind.AT_CORPS),
+    ),
+    RecordIndicator(
+        code="incidents_in_beijing",
+        label="进京上访事件",
+        kind=COUNT,
+        higher_is_better=False,
+        source="incidents",
+        formula="本年度发生的进京上访事件数",
+        numerator_label="事件数",
+        cohort=_incidents(IncidentKind.IN_BEIJING),
+    ),
+    RecordIndicator(
+        code="incidents_noncompliant",
+        label="领导未按规定到场事件",
+        kind=COUNT,
+        higher_is_better=False,
+        source="incidents",
+        formula="本年度到总队上访（分管领导应到场）、进京上访（主官应赴京）事件中，未登记应到人员的事件数",
+        numerator_label="事件数",
+        cohort=_noncompliant,
+    ),
+    RecordIndicator(
+        code="overdue_cases",
+        label="逾期件数",
+        kind=COUNT,
+        higher_is_better=False,
+        source="cases",
+        formula="受理告知期限或办结期限在本年度届满、逾期办理或至今未办理的事项数",
+        numerator_label="逾期事项",
+        cohort=lambda p: _ack_missed(p) | _due_missed(p),
+    ),
+)
+
+BY_CODE: dict[str, Indicator] = {i.code: i for i in INDICATORS}
+assert len(BY_CODE) == len(INDICATORS), "indicator codes are unique"
+RATES = tuple(i.code for i in INDICATORS if i.kind == RATE)
+COUNTS = tuple(i.code for i in INDICATORS if i.kind == COUNT)
+
+
+def indicator(code: str) -> Indicator:
+    return BY_CODE[code]
+
+
+def compute(units: list[Unit], period: Period, codes: Iterable[str] | None = None) -> dict[int, dict[str, Figure]]:
+    """Every indicator (or those named) for every unit: {unit id: {code: Figure}}. One query per indicator."""
+    result: dict[int, dict[str, Figure]] = {u.pk: {} for u in units}
+    for ind in INDICATORS:
+        if codes is not None and ind.code not in codes:
+            continue
+        for pk, fig in ind.figures(units, period).items():
+            result[pk][ind.code] = fig
+    return result
+
+
+# Selectors by name (the dashboard's entry points): the figure and its drill-down, one definition each.
+
+
+def figure(code: str, unit: Unit, year: int, today: datetime.date | None = None) -> Figure:
+    return BY_CODE[code].figure(unit, Period.of(year, today))
+
+
+def drill(code: str, unit: Unit, year: int, part: str = NUMERATOR, today: datetime.date | None = None) -> Any:
+    """The unscoped records behind a figure (cases, or incidents for the incident counts). Show them only through
+    `Case.objects.visible_to(user)` / `Incident.objects.visible_to(user)` (see selectors.indicator_drill)."""
+    return BY_CODE[code].drill(unit, Period.of(year, today), part)
