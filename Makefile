@@ -14,7 +14,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint check ci install static migrate serve clean backup restore fuzz
+.PHONY: demo-code demo test lint check ci install static migrate serve clean backup restore fuzz
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "需要 Python >= 3.11，当前为 " + sys.version.split()[0] + "；可用 make PYTHON=python3.12 指定解释器")'
@@ -101,3 +101,7 @@ fuzz: install var
 
 clean:
 	rm -rf $(VENV) node_modules var/static
+
+# The current TOTP code of the demo admin accounts (sysadmin, secadmin, auditor): demo data only.
+demo-code: install
+	@DEBUG=true $(PY) manage.py shell -v 0 -c "from xinfang.core.otp import demo_code; print(demo_code())"

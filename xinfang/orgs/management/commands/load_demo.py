@@ -27,6 +27,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         ctx = load_demo()
+        # The three demo admins need a second factor (R-SEC): a published demo secret, demo data only.
+        from xinfang.core.otp import demo_devices
+
+        demo_devices(stdout=self.stdout)
         if ctx.created:
             made = "，".join(f"{LABELS.get(k, k)} {n} 个" for k, n in ctx.created.items())
             self.stdout.write(f"演示数据已载入：新建{made}。")
