@@ -70,6 +70,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         extra = {"field": exc.field} if exc.field else {}
         return Response(error_body(exc.code, exc.message, **extra), status=status.HTTP_400_BAD_REQUEST)
 
+    if isinstance(exc, OverflowError) or (isinstance(exc, ValueError) and "out of range" in str(exc)):
+        # A number or date beyond what Python or the database can hold (e.g. ?year=99999): bad input, not a crash.
+        set_rollback()
+        return Response(
+            error_body("out_of_range", "参数超出允许范围（日期、年份或编号过大或过小）。"),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, DjangoPermissionDenied):
