@@ -314,7 +314,7 @@ def otp_reset(*, actor: Any, user: Any, request: Any = None) -> None:
     the account's live session ends, and it enrols again at its next sign-in (admins must; others may)."""
     from xinfang.orgs.models import User
 
-    locked = User.objects.select_for_update().select_related("unit").get(pk=user.pk)
+    locked = User.objects.select_for_update(of=("self",)).select_related("unit").get(pk=user.pk)
     if not may_reset(actor, locked):
         raise DomainError("只有上级或本级安全管理员可以重置他人的两步验证。", code="forbidden")
     removed = _remove_devices(locked)

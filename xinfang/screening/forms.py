@@ -8,6 +8,7 @@ import datetime
 from typing import Any, cast
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -70,6 +71,15 @@ class UnitsChoiceField(forms.ModelMultipleChoiceField):
         return "　" * obj.depth + obj.name
 
 
+class BoundedDateField(forms.DateField):
+    """A date within 1900–2199: periods and due dates are computed around it, so extremes are refused."""
+
+    default_validators = [
+        MinValueValidator(datetime.date(1900, 1, 1), message="日期不能早于1900年。"),
+        MaxValueValidator(datetime.date(2199, 12, 31), message="日期不能晚于2199年。"),
+    ]
+
+
 class Form(BootstrapFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -81,7 +91,7 @@ class Form(BootstrapFormMixin, forms.Form):
 
 
 class BoardForm(Form):
-    date = forms.DateField(label="日期", required=False, widget=DateInput())
+    date = BoundedDateField(label="日期", required=False, widget=DateInput())
 
     def day(self) -> datetime.date:
         if self.is_bound and self.is_valid() and self.cleaned_data.get("date"):
@@ -94,8 +104,8 @@ class BoardForm(Form):
 class ReportFilterForm(Form):
     unit = UnitChoiceField(label="单位（含下级）", required=False, queryset=Unit.objects.none(), empty_label="全部")
     period = forms.ChoiceField(label="周期", required=False, choices=[("", "全部"), *PeriodKind.choices])
-    start_from = forms.DateField(label="周期起始自", required=False, widget=DateInput())
-    start_to = forms.DateField(label="周期起始至", required=False, widget=DateInput())
+    start_from = BoundedDateField(label="周期起始自", required=False, widget=DateInput())
+    start_to = BoundedDateField(label="周期起始至", required=False, widget=DateInput())
     zero = forms.ChoiceField(label="零报告", required=False, choices=YES_NO)
     late = forms.ChoiceField(label="逾期", required=False, choices=YES_NO)
 
@@ -120,7 +130,7 @@ class ReportTargetForm(Form):
 
     unit = UnitChoiceField(label="报告单位", queryset=Unit.objects.none())
     period = forms.ChoiceField(label="报告周期", choices=PeriodKind.choices)
-    period_start = forms.DateField(label="周期起始日期", widget=DateInput())
+    period_start = BoundedDateField(label="周期起始日期", widget=DateInput())
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -212,7 +222,7 @@ class ConflictForm(Form):
     headcount = forms.IntegerField(label="涉及人数", min_value=1, initial=1)
     leader = UserChoiceField(label="责任领导", queryset=User.objects.none())
     measures = forms.CharField(label="化解措施", widget=forms.Textarea(attrs={"rows": 3}))
-    found_on = forms.DateField(label="发现日期", widget=DateInput())
+    found_on = BoundedDateField(label="发现日期", widget=DateInput())
     case_numbers = forms.CharField(
         label="关联信访事项编号",
         required=False,
@@ -261,7 +271,7 @@ class ConflictEditForm(ConflictForm):
 
 
 class ProgressForm(Form):
-    on = forms.DateField(label="日期", widget=DateInput())
+    on = BoundedDateField(label="日期", widget=DateInput())
     note = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 3}))
     status = forms.ChoiceField(label="状态", choices=ConflictStatus.choices)
 
@@ -282,8 +292,8 @@ class SpecialPeriodForm(Form):
     unit = UnitChoiceField(label="宣布单位", queryset=Unit.objects.none())
     name = forms.CharField(label="名称", max_length=100)
     kind = forms.ChoiceField(label="类型", choices=SpecialPeriodKind.choices)
-    start_on = forms.DateField(label="开始日期", widget=DateInput())
-    end_on = forms.DateField(label="结束日期", widget=DateInput())
+    start_on = BoundedDateField(label="开始日期", widget=DateInput())
+    end_on = BoundedDateField(label="结束日期", widget=DateInput())
     scope_units = UnitsChoiceField(
         label="范围（不选为宣布单位全辖区）",
         required=False,
@@ -312,7 +322,7 @@ class HolidayForm(Form):
 
 
 class EndPeriodForm(Form):
-    on = forms.DateField(label="最后一日", widget=DateInput(), help_text="尚未开始的特殊时期将被撤销。")
+    on = BoundedDateField(label="最后一日", widget=DateInput(), help_text="尚未开始的特殊时期将被撤销。")
     reason = forms.CharField(label="原因", max_length=200)
 
 
@@ -382,7 +392,7 @@ class AcknowledgeForm(Form):
 
 
 class InspectionForm(Form):
-    on = forms.DateField(label="督查日期", widget=DateInput())
+    on = BoundedDateField(label="督查日期", widget=DateInput())
     inspectors = forms.CharField(label="督查组成员", max_length=200)
     units_visited = UnitsChoiceField(
         label="被督查单位", queryset=Unit.objects.none(), widget=forms.SelectMultiple(attrs={"size": 6})
@@ -402,7 +412,7 @@ class RectificationForm(Form):
     description = forms.CharField(label="整改事项", widget=forms.Textarea(attrs={"rows": 2}))
     owner_unit = UnitChoiceField(label="责任单位", queryset=Unit.objects.none())
     owner = UserChoiceField(label="责任人", queryset=User.objects.none(), help_text="应为责任单位在岗人员。")
-    deadline = forms.DateField(label="整改期限", widget=DateInput())
+    deadline = BoundedDateField(label="整改期限", widget=DateInput())
 
     def __init__(self, *args: Any, unit: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -415,7 +425,7 @@ class RectificationForm(Form):
 
 
 class CloseItemForm(Form):
-    closed_on = forms.DateField(label="整改完成日期", widget=DateInput())
+    closed_on = BoundedDateField(label="整改完成日期", widget=DateInput())
     note = forms.CharField(label="整改情况", widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -426,7 +436,7 @@ class CloseItemForm(Form):
 class BulletinForm(Form):
     unit = UnitChoiceField(label="通报单位", queryset=Unit.objects.none())
     period = forms.ChoiceField(label="通报周期", choices=[(periods.MONTH, "月"), (periods.QUARTER, "季度")])
-    period_start = forms.DateField(label="周期内任一日期", widget=DateInput())
+    period_start = BoundedDateField(label="周期内任一日期", widget=DateInput())
     title = forms.CharField(label="标题", required=False, max_length=200, help_text="不填则按周期自动生成。")
     remarks = forms.CharField(label="工作要求", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -448,7 +458,7 @@ class BulletinForm(Form):
 
 
 class TrainingForm(Form):
-    on = forms.DateField(label="培训日期", widget=DateInput())
+    on = BoundedDateField(label="培训日期", widget=DateInput())
     topic = forms.CharField(label="培训主题", max_length=200)
     hours = forms.DecimalField(label="学时", min_value=0.5, max_digits=5, decimal_places=1)
     location = forms.CharField(label="地点", required=False, max_length=100)
