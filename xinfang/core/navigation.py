@@ -63,6 +63,7 @@ NAVIGATION: tuple[NavSection, ...] = (
             NavItem("用户管理", "orgs:user-list", "orgs.user.manage", "bi-people"),
             NavItem("岗位任免", "orgs:post-list", "orgs.post.manage", "bi-person-vcard"),
             NavItem("节假日安排", "calendar", "core.calendar.manage", "bi-calendar3"),
+            NavItem("两步验证管理", "otp-admin", "orgs.post.manage", "bi-shield-lock"),
             NavItem("审计记录", "audit-list", "core.audit.view", "bi-shield-check"),
             NavItem("审计链校验", "audit-verify", "core.audit.view", "bi-link-45deg"),
         ),
