@@ -22,7 +22,7 @@ from xinfang.cases.models import Case
 from xinfang.core.errors import DomainError
 from xinfang.core.scope import access_object, has_perm
 from xinfang.incidents import selectors, services
-from xinfang.incidents.models import MANAGE_PERM, VIEW_PERM, Incident, IncidentKind, ReferralStatus
+from xinfang.incidents.models import MANAGE_PERM, VIEW_PERM, Incident, IncidentKind, IncidentStatus, ReferralStatus
 from xinfang.orgs.models import Unit, User
 
 AUTH = {401: OpenApiResponse(ErrorSerializer, description="未登录或令牌无效")}
@@ -181,8 +181,8 @@ class IncidentViewSet(DomainViewSet):
         compliant = {"true": True, "false": False}.get(q.get("compliant", ""))
         return selectors.incident_list(
             self.request.user,
-            kind=q.get("kind") or None,
-            status=q.get("status") or None,
+            kind=kind if (kind := q.get("kind")) in IncidentKind.values else None,
+            status=status if (status := q.get("status")) in IncidentStatus.values else None,
             compliant=compliant,
             year=int(year) if year and year.isdigit() else None,
         )

@@ -52,6 +52,9 @@ class SecurityHeadersMiddleware:
             response: HttpResponse = HttpResponse(
                 "请求内容过大。", status=413, content_type="text/plain; charset=utf-8"
             )
+        elif _has_nul(request):
+            # No text column may hold a NUL byte (PostgreSQL refuses it outright): refuse it at the door.
+            response = _bad_request(request, "nul_byte", "请求参数中含有不允许的控制字符（NUL）。")
         else:
             response = self.get_response(request)
         if is_download(response):
@@ -62,6 +65,17 @@ class SecurityHeadersMiddleware:
             response.setdefault("Content-Security-Policy", settings.XINFANG_CSP)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    raw = request.META.get("QUERY_STRING", "")
+    return "%00" in raw or "\x00" in raw or "\x00" in request.path
+
+
+def _bad_request(request: HttpRequest, code: str, detail: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": code, "detail": detail}, status=400)
+    return HttpResponse(detail, status=400, content_type="text/plain; charset=utf-8")
 
 
 # --- second factor --------------------------------------------------------------------------------

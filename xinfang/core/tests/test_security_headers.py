@@ -204,6 +204,14 @@ def test_an_oversized_request_body_is_refused_before_any_view(world, client, set
     assert r.status_code == 413
 
 
+def test_a_nul_byte_in_the_query_is_refused_on_pages_and_api(world, client):
+    client.force_login(world.users["d1.officer"])
+    page = client.get("/cases/?q=%00")
+    assert page.status_code == 400 and "NUL" in page.content.decode()
+    api = client.get("/api/v1/incidents/", {"status": "\x00"})
+    assert api.status_code == 400 and api.json()["code"] == "nul_byte"
+
+
 # --- cookies and HTTPS ---------------------------------------------------------------------------------------
 
 
