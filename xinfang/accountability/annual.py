@@ -20,9 +20,21 @@ from xinfang.accountability.models import (
     ActionKind,
     Lookback,
     Recommendation,
+    RecommendationStatus,
     ReviewCheck,
 )
-from xinfang.cases.models import Case, Category, Channel, Kind, OpinionResult, Status, Topic, Transfer, TransferKind
+from xinfang.cases.models import (
+    Case,
+    Category,
+    Channel,
+    Disposition,
+    Kind,
+    OpinionResult,
+    Status,
+    Topic,
+    Transfer,
+    TransferKind,
+)
 from xinfang.incidents.models import Incident, IncidentKind, Referral, ReferralStatus
 from xinfang.orgs.models import Unit
 
@@ -63,6 +75,13 @@ def statistics(unit: Unit, year: int, today: datetime.date) -> dict[str, Any]:
     )
     issued = Case.objects.filter(inside, opinion__issued_on__range=period.span).order_by()
     results = {r["opinion__result"]: r["n"] for r in issued.values("opinion__result").annotate(n=Count("pk"))}
+    # What the 复查/复核 opinions issued in the year did with the opinions they reviewed (维持/变更/撤销).
+    dispositions = {
+        r["opinion__disposition"]: r["n"]
+        for r in issued.filter(kind__in=[Kind.REVIEW, Kind.REREVIEW])
+        .values("opinion__disposition")
+        .annotate(n=Count("pk"))
+    }
 
     # Most-complained units: cases received, by the unit's children (the 支队 under a 总队, the 大队 under a 支队),
     # and the units most often accused in 检举控告 petitions.
@@ -133,6 +152,7 @@ def statistics(unit: Unit, year: int, today: datetime.date) -> dict[str, Any]:
         },
         "decisions": {k: v or 0 for k, v in decisions.items()},
         "opinions": _choices(results, OpinionResult.choices),
+        "review_dispositions": _choices(dispositions, Disposition.choices),
         "indicators": [
             {
                 "code": i.code,
@@ -157,4 +177,8 @@ def statistics(unit: Unit, year: int, today: datetime.date) -> dict[str, Any]:
         "checks": {k: v or 0 for k, v in check_counts.items()},
         "lookbacks": {k: v or 0 for k, v in lookbacks.items()},
         "recommendations": recommendations,
+        "recommendation_counts": _choices(
+            {s: sum(r["status"] == s for r in recommendations) for s in RecommendationStatus.values},
+            RecommendationStatus.choices,
+        ),
     }

@@ -6,8 +6,10 @@ Each indicator is computed from the records of a year for a unit and its subtree
     rate   numerator / denominator; `value` is None when the denominator is 0 — "not applicable", never 0 % or 100 %
     count  numerator only (0 is a real value)
 
-and drills down to the records behind each figure: `drill(unit, period, part)` returns the UNSCOPED queryset of
-cases (or incidents) behind the numerator or the denominator; pages show it through `Case.objects.visible_to(user)`.
+and drills down to the records behind each figure: `drill(unit, period, part)` returns the UNSCOPED records behind
+the numerator or the denominator — cases, incidents, meetings, leaders' reception periods or screening-report
+obligations (see ExternalIndicator); pages show them through each model's `visible_to(user)`
+(selectors.indicator_drill).
 Figures are facts about the unit, computed from every record; a case hidden from the reader (Art 30) is counted
 but not listed to him.
 
@@ -22,8 +24,8 @@ is not yet due and is left out. The unit of a case is its handling unit (`Case.u
     satisfaction     满意率       of those, the evaluated; numerator: 满意 or 基本满意
     repeat_rate      重复信访率   cases (初信初访 kind) received in the year; numerator: a repeat (original_case set)
     review_change    复查/复核改变率  复查/复核 opinions issued in the year about the unit's handling (the parent
-                                  case's unit); numerator: the result (予以支持/解释说明/不予支持) differs from
-                                  the opinion reviewed
+                                  case's unit); numerator: the opinion's stated disposition of the opinion
+                                  reviewed (Opinion.disposition) is 变更 or 撤销 — not 维持
     meeting_quota    党委会研究部署完成率   from the leadership app, when installed
     reception_quota  领导接访完成率         from the leadership app, when installed
     screening_timeliness  排查报告及时率    from the screening app, when installed
@@ -45,7 +47,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from xinfang.cases.models import Case, Kind, Rating
+from xinfang.cases.models import Case, Disposition, Kind, Rating
 from xinfang.incidents.models import REQUIRED_ROLE, Incident, IncidentKind, compliant_condition
 from xinfang.orgs.models import Unit
 
@@ -205,15 +207,31 @@ class RecordIndicator(Indicator):
 
 @dataclass(frozen=True)
 class ExternalIndicator(Indicator):
-    """An indicator computed by another app (leadership, screening) when it is installed; see integration.py."""
+    """An indicator computed by another app (leadership, screening) when it is installed; see integration.py.
+    `records(unit, period, part)` gives the records behind a figure (unscoped; None when the app is absent), of the
+    kind `model`: "meeting" (党委会记录), "reception_period" (a leader's reception period with its reception days and
+    receptions) or "screening_report" (a report obligation with its report, if filed)."""
 
     provider: Callable[[list[Unit], Period], dict[int, tuple[int, int]] | None] = field(default=lambda u, p: None)
+    records: Callable[[Unit, Period, str], Any] = field(default=lambda u, p, part: None)
+    model: str = ""
+
+    @property
+    def drillable(self) -> bool:
+        return bool(self.model)
+
+    @property
+    def drill_model(self) -> str:
+        return self.model
 
     def figures(self, units: list[Unit], period: Period) -> dict[int, Figure]:
         result = self.provider(units, period)
         if result is None:
             return {u.pk: UNAVAILABLE for u in units}
         return {u.pk: rate(*result.get(u.pk, (0, 0))) for u in units}
+
+    def drill(self, unit: Unit, period: Period, part: str) -> Any:
+        return self.records(unit, period, part)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -267,6 +285,17 @@ def _external(name: str) -> Callable[[list[Unit], Period], dict[int, tuple[int, 
         return getattr(integration, name)(units, period)
 
     return provider
+
+
+def _external_records(name: str) -> Callable[[Unit, Period, str], Any]:
+    def records(unit: Unit, period: Period, part: str) -> Any:
+        from xinfang.accountability import integration
+
+        if name == "meeting_records":
+            return integration.meeting_records(unit, period)
+        return getattr(integration, name)(unit, period, part)
+
+    return records
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -336,11 +365,11 @@ INDICATORS: tuple[Indicator, ...] = (
         kind=RATE,
         higher_is_better=False,
         source="cases",
-        formula="本年度对本单位处理意见出具的复查、复核意见中，处理结果与原意见不同（予以改变）的比例",
-        numerator_label="改变原意见",
+        formula="本年度对本单位处理意见出具的复查、复核意见中，决定变更或撤销原处理意见（而非维持）的比例",
+        numerator_label="变更或撤销原意见",
         denominator_label="复查复核意见",
         cohort=lambda p: Q(kind__in=[Kind.REVIEW, Kind.REREVIEW], opinion__issued_on__range=p.span),
-        hit=lambda p: ~Q(opinion__result=F("parent_case__opinion__result")),
+        hit=lambda p: Q(opinion__disposition__in=[Disposition.CHANGE, Disposition.REVOKE]),
         path="parent_case__unit__path",
     ),
     ExternalIndicator(
@@ -353,6 +382,8 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator_label="完成次数",
         denominator_label="要求次数",
         provider=_external("meeting_quota"),
+        records=_external_records("meeting_records"),
+        model="meeting",
     ),
     ExternalIndicator(
         code="reception_quota",
@@ -364,6 +395,8 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator_label="已完成",
         denominator_label="应完成",
         provider=_external("reception_quota"),
+        records=_external_records("reception_records"),
+        model="reception_period",
     ),
     ExternalIndicator(
         code="screening_timeliness",
@@ -375,6 +408,8 @@ INDICATORS: tuple[Indicator, ...] = (
         numerator_label="按时报送",
         denominator_label="应报送",
         provider=_external("screening_timeliness"),
+        records=_external_records("screening_records"),
+        model="screening_report",
     ),
     RecordIndicator(
         code="incidents_at_corps",
@@ -447,6 +482,7 @@ def figure(code: str, unit: Unit, year: int, today: datetime.date | None = None)
 
 
 def drill(code: str, unit: Unit, year: int, part: str = NUMERATOR, today: datetime.date | None = None) -> Any:
-    """The unscoped records behind a figure (cases, or incidents for the incident counts). Show them only through
-    `Case.objects.visible_to(user)` / `Incident.objects.visible_to(user)` (see selectors.indicator_drill)."""
+    """The unscoped records behind a figure (cases; incidents for the incident counts; meetings, reception periods or
+    report obligations for the leadership and screening figures). Show them only through each model's
+    `visible_to(user)` (see selectors.indicator_drill)."""
     return BY_CODE[code].drill(unit, Period.of(year, today), part)

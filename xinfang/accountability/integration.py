@@ -12,17 +12,25 @@ unscoped, because a figure is a fact about the unit (the pages show the records 
     screening_timeliness  排查报告及时率        reports filed on time / reports due (on time, late or missing),
                                                 over the unit's subtree, periods starting in the year
     supervision_activity  挂牌督办 listed and lifted in the year (annual report)
+
+and the records behind each of the three figures, for the drill-down (unscoped, like the figures; the page shows
+them through each model's `visible_to(user)`): meeting_records (the meetings), reception_records (the reception
+periods, with reception_period_records: the held reception days and ledger receptions they were judged on),
+screening_records (the report obligations, each with its report if filed). The leadership and screening selectors
+(quota_meetings, quota_leader_posts, quota_reception_days, quota_receptions, assessed_obligations) gather the rows
+for both, so a figure and its drill-down cannot disagree.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from xinfang.orgs.models import Level, Post
@@ -54,15 +62,15 @@ def _created(unit: Unit) -> datetime.date:
 
 def meeting_quota(units: list[Unit], period: Period) -> dict[int, tuple[int, int]] | None:
     """党委会研究部署信访工作 (R1.2): min(held, required) / required, per unit (its own committee)."""
-    found = _modules("leadership", "models", "quotas")
+    found = _modules("leadership", "models", "quotas", "selectors")
     if found is None:
         return None
-    lm, lq = found
-    if not (_has(lm, "Meeting", "QuotaCode") and _has(lq, "quota_values", "meeting_pace")):
+    lm, lq, ls = found
+    if not (_has(lm, "QuotaCode") and _has(lq, "quota_values", "meeting_pace") and _has(ls, "quota_meetings")):
         return None
     quotas = lq.quota_values()
     held = dict(
-        lm.Meeting.objects.filter(unit_id__in=[u.pk for u in units], held_on__range=period.span)
+        ls.quota_meetings(units, *period.span)
         .order_by()
         .values("unit_id")
         .annotate(n=Count("pk"))
@@ -80,65 +88,118 @@ def meeting_quota(units: list[Unit], period: Period) -> dict[int, tuple[int, int
     return result
 
 
-def reception_quota(units: list[Unit], period: Period) -> dict[int, tuple[int, int]] | None:
-    """领导接访 (R1.3): of the 支队 班子成员's reception periods that are settled (met, or ended without the minimum),
-    the share met. 大队 have no minimum (大队主官随时接访): not applicable."""
-    found = _modules("leadership", "models", "quotas")
+def meeting_records(unit: Unit, period: Period) -> QuerySet[Any] | None:
+    """The meetings behind the unit's meeting quota (both parts: the numerator counts them up to the required
+    number; the denominator is that number). Unscoped."""
+    found = _modules("leadership", "selectors")
+    if found is None or not _has(found[0], "quota_meetings"):
+        return None
+    records: QuerySet[Any] = found[0].quota_meetings([unit], *period.span)
+    return records
+
+
+@dataclass(frozen=True)
+class ReceptionPeriod:
+    """One 班子成员's reception period (a quarter or month) of the year, as the reception quota judges it."""
+
+    unit_id: int
+    post: Post
+    cell: Any  # leadership.quotas.PeriodCell
+
+    @property
+    def met(self) -> bool:
+        return bool(self.cell.state == "met")
+
+    @property
+    def settled(self) -> bool:
+        """Met, or ended without the minimum; running and future periods are not yet due."""
+        return self.cell.state in ("met", "missed")
+
+
+def reception_periods(units: list[Unit], period: Period) -> list[ReceptionPeriod] | None:
+    """Every reception period of the year of every 支队 班子成员 (posts active on the reference day); None when the
+    leadership app is absent. 大队 have no minimum (大队主官随时接访): no periods."""
+    found = _modules("leadership", "models", "quotas", "selectors")
     if found is None:
         return None
-    lm, lq = found
-    needed_models = ("ReceptionDay", "Reception", "DayStatus", "QuotaCode", "LEADER_ROLES")
-    if not (_has(lm, *needed_models) and _has(lq, "quota_values", "reception_cells", "MET", "MISSED")):
+    lm, lq, ls = found
+    needed = ("quota_leader_posts", "quota_reception_days", "quota_receptions")
+    if not (
+        _has(lm, "QuotaCode") and _has(lq, "quota_values", "reception_cells", "MET", "MISSED") and _has(ls, *needed)
+    ):
         return None
     first, last = period.span
     ref = min(max(period.as_of, first), last)
     detachments = {u.pk: u for u in units if u.level == Level.DETACHMENT}
-    posts = list(
-        Post.objects.active(ref)
-        .filter(unit_id__in=list(detachments), role__in=list(lm.LEADER_ROLES), user__is_active=True)
-        .order_by("unit_id", "pk")
-    )
+    posts = ls.quota_leader_posts(detachments.values(), ref)
     leaders = {p.user_id for p in posts}
     dates: dict[int, set[datetime.date]] = defaultdict(set)
-    held_days = lm.ReceptionDay.objects.filter(
-        leader_id__in=leaders, status=lm.DayStatus.HELD, planned_on__range=period.span
-    ).values_list("leader_id", "planned_on")
-    ledger = lm.Reception.objects.filter(leader_id__in=leaders, received_on__range=period.span).values_list(
-        "leader_id", "received_on"
-    )
+    held_days = ls.quota_reception_days(leaders, first, last).values_list("leader_id", "planned_on")
+    ledger = ls.quota_receptions(leaders, first, last).values_list("leader_id", "received_on")
     for leader_id, day in [*held_days, *ledger]:
         dates[leader_id].add(day)
     quotas = lq.quota_values()
-    totals: dict[int, list[int]] = {pk: [0, 0] for pk in detachments}
+    rows: list[ReceptionPeriod] = []
     for p in posts:
         quota = quotas[lm.QuotaCode.RECEPTION_CHIEF if p.role == "chief" else lm.QuotaCode.RECEPTION_MEMBER]
         cells = lq.reception_cells(
             year=period.year, period=quota.period, minimum=quota.minimum, dates=dates.get(p.user_id, ()),
             today=period.as_of, serving_from=max(p.start_on, _created(detachments[p.unit_id])), serving_to=p.end_on,
         )  # fmt: skip
-        for cell in cells:
-            if cell.state in (lq.MET, lq.MISSED):
-                totals[p.unit_id][1] += 1
-                totals[p.unit_id][0] += cell.state == lq.MET
-    return {u.pk: (totals[u.pk][0], totals[u.pk][1]) if u.pk in totals else (0, 0) for u in units}
+        rows.extend(ReceptionPeriod(p.unit_id, p, cell) for cell in cells)
+    return rows
+
+
+def reception_quota(units: list[Unit], period: Period) -> dict[int, tuple[int, int]] | None:
+    """领导接访 (R1.3): of the 支队 班子成员's reception periods that are settled (met, or ended without the minimum),
+    the share met. 大队 have no minimum (大队主官随时接访): not applicable."""
+    rows = reception_periods(units, period)
+    if rows is None:
+        return None
+    totals: dict[int, list[int]] = {u.pk: [0, 0] for u in units}
+    for row in rows:
+        if row.settled:
+            totals[row.unit_id][1] += 1
+            totals[row.unit_id][0] += row.met
+    return {pk: (met, settled) for pk, (met, settled) in totals.items()}
+
+
+def reception_records(unit: Unit, period: Period, part: str) -> list[ReceptionPeriod] | None:
+    """The reception periods behind the unit's figure: met ones (numerator) or all settled ones (denominator)."""
+    rows = reception_periods([unit], period)
+    if rows is None:
+        return None
+    return [r for r in rows if (r.met if part == "numerator" else r.settled)]
+
+
+def reception_period_records(rows: list[ReceptionPeriod]) -> tuple[QuerySet[Any], QuerySet[Any]] | None:
+    """The held reception days and the ledger receptions of the leaders of `rows` within the spans of the rows'
+    periods (unscoped) — the records each period was judged on."""
+    found = _modules("leadership", "selectors")
+    if found is None or not rows:
+        return None
+    ls = found[0]
+    leaders = {r.post.user_id for r in rows}
+    first = min(r.cell.span.start for r in rows)
+    last = max(r.cell.span.end for r in rows)
+    return ls.quota_reception_days(leaders, first, last), ls.quota_receptions(leaders, first, last)
+
+
+def _screening_selectors() -> ModuleType | None:
+    found = _modules("screening", "selectors")
+    if found is None or not _has(found[0], "assessed_obligations", "timeliness"):
+        return None
+    return found[0]
 
 
 def screening_timeliness(units: list[Unit], period: Period) -> dict[int, tuple[int, int]] | None:
     """Periodic screening reports (R3.2, R3.3) of the unit's subtree for periods starting in the year: filed on
     time / due (on time + late + missing); reports not yet due, and periods that ended before the reporting unit
     existed, are left out."""
-    found = _modules("screening", "models", "selectors")
-    if found is None:
+    ss = _screening_selectors()
+    if ss is None:
         return None
-    sm, ss = found
-    if not (_has(sm, "REPORTING_LEVELS") and _has(ss, "obligations_between", "timeliness")):
-        return None
-    from xinfang.orgs.models import Unit as UnitModel
-
-    reporting = UnitModel.objects.filter(is_active=True, level__in=list(sm.REPORTING_LEVELS)).order_by("path")
-    owed = ss.obligations_between(reporting, period.start, period.end, period.as_of)
-    # A unit owes no report for a period that ended before it existed.
-    rows = ss.timeliness([o for o in owed if o.period_end >= _created(o.unit)])
+    rows = ss.timeliness(ss.assessed_obligations(period.start, period.end, period.as_of))
     result: dict[int, tuple[int, int]] = {}
     for u in units:
         on_time = due = 0
@@ -148,6 +209,17 @@ def screening_timeliness(units: list[Unit], period: Period) -> dict[int, tuple[i
                 due += row.submitted + row.late + row.missing
         result[u.pk] = (on_time, due)
     return result
+
+
+def screening_records(unit: Unit, period: Period, part: str) -> list[Any] | None:
+    """The report obligations behind the unit's figure: filed on time (numerator), or due — on time, late or
+    missing (denominator); each with its report, if one was filed. Unscoped."""
+    ss = _screening_selectors()
+    if ss is None:
+        return None
+    wanted = ("submitted",) if part == "numerator" else ("submitted", "late", "missing")
+    owed = ss.assessed_obligations(period.start, period.end, period.as_of, within=unit)
+    return sorted((o for o in owed if o.state in wanted), key=lambda o: (o.period_start, o.unit.path, o.period))
 
 
 def supervision_activity(unit: Unit, period: Period) -> dict[str, int] | None:

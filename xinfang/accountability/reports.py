@@ -200,6 +200,13 @@ def render_annual_report(ctx: dict[str, Any]) -> bytes:
         + "，".join(f"{r['label']}{r['count']}件" for r in opinions)
         + "。比率的分母为0时记为“不适用”，不按0%或100%计。"
     )
+    dispositions = ctx.get("review_dispositions")  # reports frozen before this field lack it
+    if dispositions and any(r["count"] for r in dispositions):
+        w.paragraph(
+            "本年度出具复查、复核意见，对原处理意见"
+            + "，".join(f"{r['label']}{r['count']}件" for r in dispositions)
+            + "。变更、撤销原处理意见的计入被复查、复核单位的复查复核改变率。"
+        )
 
     w.heading("转送、交办和督办情况")
     t = ctx["transfers"]
@@ -207,6 +214,13 @@ def render_annual_report(ctx: dict[str, Any]) -> bytes:
     sup = ctx.get("supervision")
     if sup:
         w.paragraph(f"挂牌督办信访事项{sup.get('listed', 0)}件，解除督办{sup.get('lifted', 0)}件。")
+    activity = [("转送", t["forwarded"]), ("交办", t["assigned"]), ("接收单位异议", t["objected"])]
+    if sup:
+        activity += [("挂牌督办", sup.get("listed", 0)), ("解除督办", sup.get("lifted", 0))]
+    w.table(["事项", "件数"], [[label, n] for label, n in activity])
+    w.chart(
+        charts.bar_chart("转送、交办和督办情况（件）", [a[0] for a in activity], [a[1] for a in activity], alt=True)
+    )
     actions = ctx["actions"]
     w.table(["问责方式", "次数"], [[r["label"], r["count"]] for r in actions])
     inc = ctx["incidents"]
@@ -224,6 +238,13 @@ def render_annual_report(ctx: dict[str, Any]) -> bytes:
     w.heading("改进工作的建议及采纳情况")
     recs = ctx["recommendations"]
     if recs:
+        counts = {r["code"]: r["count"] for r in ctx.get("recommendation_counts", [])}
+        if counts:
+            w.paragraph(
+                f"本年度共提出改进工作的建议{len(recs)}条，其中已采纳{counts.get('adopted', 0)}条、"
+                f"部分采纳{counts.get('partly', 0)}条、未采纳{counts.get('rejected', 0)}条、"
+                f"待采纳{counts.get('pending', 0)}条。"
+            )
         w.table(
             ["建议事项", "建议对象", "提出日期", "采纳情况", "落实情况"],
             [[r["title"], r["addressed_to"], r["made_on"], r["status_label"], r["response"] or "—"] for r in recs],

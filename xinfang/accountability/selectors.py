@@ -193,24 +193,132 @@ class Drill:
     year: int
     part: str
     figure: ind.Figure
-    model: str  # "case" | "incident"
-    records: QuerySet[Any]  # what the user may see, in order
+    model: str  # "case" | "incident" | "meeting" | "reception_period" | "screening_report"
+    records: Any  # what the user may see, in order (a queryset, or a list of rows for periods and obligations)
     total: int  # behind the figure, seen or not
     hidden: int  # counted in the figure but not visible to the user (scope, Art 30)
+    note: str = ""  # how the listed records make the figure, where it is not one record per unit counted
+
+
+@dataclass
+class PeriodRow:
+    """A reception period of one leader (领导接访完成率) or a report obligation (排查报告及时率) behind a figure, with
+    the records (reception days and receptions, or the report) the user may see; the row itself is a fact about the
+    assessed unit's duty and is always listed."""
+
+    source: Any  # integration.ReceptionPeriod | screening.selectors.Obligation
+    days: list[Any] = field(default_factory=list)
+    receptions: list[Any] = field(default_factory=list)
+    report: Any = None
+    unseen: int = 0  # records of the row the user may not see
+
+
+def _drill_meetings(
+    user: Any, indicator: ind.Indicator, unit: Unit, period: ind.Period, part: str, behind: Any
+) -> Drill:
+    from xinfang.leadership.models import Meeting
+
+    ids = list(behind.values_list("pk", flat=True))
+    figure = indicator.figure(unit, period)
+    records = Meeting.objects.visible_to(user).filter(pk__in=ids).select_related("unit").order_by("held_on", "pk")
+    seen = records.count()
+    required = figure.denominator or 0
+    if part == ind.DENOMINATOR:
+        note = (
+            f"分母为本年度要求召开的次数（{required}次：支队每年不少于2次、大队每年不少于4次，年内设立的单位按设立后"
+            "剩余时间折算，尚未到期的部分不计）；下列为本年度已召开的党委会。"
+        )
+    else:
+        note = f"本年度召开党委会研究部署信访工作{len(ids)}次" + (
+            f"，超过要求次数的按{required}次计入分子。" if len(ids) > required else "。"
+        )
+    return Drill(indicator, unit, period.year, part, figure, "meeting", records, len(ids), len(ids) - seen, note)
+
+
+def _drill_receptions(
+    user: Any, indicator: ind.Indicator, unit: Unit, period: ind.Period, part: str, behind: list[Any]
+) -> Drill:
+    from xinfang.accountability import integration
+    from xinfang.leadership.models import Reception, ReceptionDay
+
+    figure = indicator.figure(unit, period)
+    rows = [PeriodRow(r) for r in behind]
+    found = integration.reception_period_records(behind)
+    hidden = 0
+    if found is not None:
+        all_days, all_receptions = found
+        day_rows = list(all_days.values_list("pk", "leader_id", "planned_on"))
+        reception_rows = list(all_receptions.values_list("pk", "leader_id", "received_on"))
+        seen_days = {d.pk: d for d in ReceptionDay.objects.visible_to(user).filter(pk__in=[r[0] for r in day_rows])}
+        seen_receptions = {
+            r.pk: r for r in Reception.objects.visible_to(user).filter(pk__in=[r[0] for r in reception_rows])
+        }
+        for row in rows:
+            span, leader = row.source.cell.span, row.source.post.user_id
+            for pk, who, day in day_rows:
+                if who == leader and span.start <= day <= span.end:
+                    if pk in seen_days:
+                        row.days.append(seen_days[pk])
+                    else:
+                        row.unseen += 1
+            for pk, who, day in reception_rows:
+                if who == leader and span.start <= day <= span.end:
+                    if pk in seen_receptions:
+                        row.receptions.append(seen_receptions[pk])
+                    else:
+                        row.unseen += 1
+            hidden += row.unseen
+    rows.sort(key=lambda r: (r.source.cell.span.start, r.source.post.role, r.source.post.user.name))
+    note = "支队主官每季度、其他班子成员按规定周期至少接访一天（以已接访的接访日或接访记录为准）；" + (
+        "下列为已完成的周期。"
+        if part == ind.NUMERATOR
+        else "下列为已到期的周期（已完成或期满未完成），未到期的周期不计。"
+    )
+    return Drill(indicator, unit, period.year, part, figure, "reception_period", rows, len(rows), hidden, note)
+
+
+def _drill_screening(
+    user: Any, indicator: ind.Indicator, unit: Unit, period: ind.Period, part: str, behind: list[Any]
+) -> Drill:
+    from xinfang.screening.models import ScreeningReport
+
+    figure = indicator.figure(unit, period)
+    filed = [o.counted_report.pk for o in behind if o.counted_report is not None]
+    seen = {r.pk: r for r in ScreeningReport.objects.visible_to(user).filter(pk__in=filed)}
+    rows = []
+    for o in behind:
+        report = o.counted_report
+        row = PeriodRow(o, report=seen.get(report.pk) if report is not None else None)
+        row.unseen = int(report is not None and report.pk not in seen)
+        rows.append(row)
+    note = "下列为本年度起始的报告周期中" + (
+        "按时报送的排查报告。" if part == ind.NUMERATOR else "应报送（已到报送期限）的排查报告：按时、逾期或未报送。"
+    )
+    hidden = sum(r.unseen for r in rows)
+    return Drill(indicator, unit, period.year, part, figure, "screening_report", rows, len(rows), hidden, note)
 
 
 def indicator_drill(
     user: Any, year: int, unit: Unit, code: str, part: str, today: datetime.date | None = None
 ) -> Drill:
-    """The records behind one figure, through `Case.objects.visible_to(user)` (or Incident's)."""
+    """The records behind one figure, through each model's `visible_to(user)`: cases (Case.objects.visible_to, so
+    an Art 30 case stays hidden), incidents, meetings, a leader's reception periods with their reception days and
+    receptions, or screening-report obligations with their reports."""
     indicator = ind.BY_CODE.get(code)
     if indicator is None or not indicator.drillable or part not in ind.PARTS:
         raise Http404("该指标没有明细")
     if indicator.kind == ind.COUNT and part == ind.DENOMINATOR:
         raise Http404("该指标没有分母")
     period = ind.Period.of(year, today)
-    behind = indicator.drill(unit, period, part)
-    assert behind is not None
+    behind: Any = indicator.drill(unit, period, part)
+    if behind is None:
+        raise Http404("该指标尚未接入，没有明细")
+    if indicator.drill_model == "meeting":
+        return _drill_meetings(user, indicator, unit, period, part, behind)
+    if indicator.drill_model == "reception_period":
+        return _drill_receptions(user, indicator, unit, period, part, behind)
+    if indicator.drill_model == "screening_report":
+        return _drill_screening(user, indicator, unit, period, part, behind)
     ids = list(behind.values_list("pk", flat=True))
     figure = indicator.figure(unit, period)
     if indicator.drill_model == "case":
@@ -222,6 +330,7 @@ def indicator_drill(
                 opinion_issued_on=F("opinion__issued_on"),
                 opinion_delivered_on=F("opinion__delivered_on"),
                 opinion_result=F("opinion__result"),
+                opinion_disposition=F("opinion__disposition"),
                 rating=F("evaluation__rating"),
             )
             .order_by("received_on", "pk")

@@ -35,7 +35,7 @@ from xinfang.accountability.models import (
     LookbackStatus,
     Standard,
 )
-from xinfang.cases.models import OpinionResult, Rating
+from xinfang.cases.models import Disposition, OpinionResult, Rating
 from xinfang.core.audit import audit_record
 from xinfang.core.errors import DomainError
 from xinfang.core.scope import has_perm
@@ -140,8 +140,10 @@ def assessment_drill(request: HttpRequest, year: int, pk: int, code: str, part: 
     page = Paginator(drill.records, PAGE_SIZE).get_page(request.GET.get("page"))
     if drill.model == "case":
         results, ratings = dict(OpinionResult.choices), dict(Rating.choices)
+        dispositions = dict(Disposition.choices)
         for c in page.object_list:
             c.opinion_result_label = results.get(c.opinion_result, "")
+            c.opinion_disposition_label = dispositions.get(c.opinion_disposition, "")
             c.rating_label = ratings.get(c.rating, "")
     return render(
         request,

@@ -18,6 +18,7 @@ from xinfang.cases.models import (
     CaseEvent,
     Category,
     Channel,
+    Disposition,
     Kind,
     OpinionResult,
     Rating,
@@ -213,6 +214,18 @@ class HearingSerializer(VersionedSerializer):
 class OpinionSerializer(VersionedSerializer):
     result = serializers.ChoiceField(
         label="处理结果", choices=OpinionResult.choices, help_text=_choices_help(OpinionResult.choices)
+    )
+    disposition = serializers.ChoiceField(
+        label="对原处理意见",
+        choices=Disposition.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "复查、复核意见必填（否则 400 disposition_required）："
+            + _choices_help(Disposition.choices)
+            + "；初次处理意见不填（填写则 400 disposition_not_applicable）"
+        ),
     )
     request_summary = serializers.CharField(
         label="信访请求", required=False, allow_blank=True, default="", help_text="默认为事由"
@@ -530,6 +543,10 @@ class ExtensionSerializer(serializers.Serializer):
 class OpinionOutSerializer(serializers.Serializer):
     result = serializers.CharField(read_only=True)
     result_label = serializers.CharField(source="get_result_display", read_only=True)
+    disposition = serializers.CharField(
+        read_only=True, help_text="复查、复核意见对原处理意见：uphold 维持 / change 变更 / revoke 撤销；初次意见为空"
+    )
+    disposition_label = serializers.CharField(source="get_disposition_display", read_only=True)
     request_summary = serializers.CharField(read_only=True)
     facts = serializers.CharField(read_only=True)
     opinion = serializers.CharField(read_only=True)

@@ -110,6 +110,7 @@ class _Demo:
                     facts=kw.get("facts", "经调查核实，信访人反映的情况部分属实。"),
                     opinion=kw.get("opinion", "已依法责令相关单位整改，并将整改情况告知信访人。"),
                     legal_basis=kw.get("basis", "《中华人民共和国消防法》《信访工作条例》第三十二条"),
+                    disposition=kw.get("disposition", ""),
                 )
             elif s == Status.OPINION_DRAFTED:
                 services.opinion_approve(actor=chief, case=case)
@@ -274,10 +275,12 @@ def _review_chain(d: _Demo) -> None:
     initial = d.advance(initial, Status.DELIVERED, accepted=148, issued=120, delivered=118, result="reject")
     review = services.review_request(actor=d.user("jz.officer"), case=initial, requested_on=d.ago(110))
     d.created += 1
-    review = d.advance(review, Status.DELIVERED, accepted=110, issued=90, delivered=88, result="reject")
+    review = d.advance(
+        review, Status.DELIVERED, accepted=110, issued=90, delivered=88, result="reject", disposition="uphold"
+    )
     rereview = services.review_request(actor=d.user("sf.officer"), case=review, requested_on=d.ago(80))
     d.created += 1
-    d.advance(rereview, Status.DELIVERED, accepted=80, issued=60, delivered=58, result="explain")
+    d.advance(rereview, Status.DELIVERED, accepted=80, issued=60, delivered=58, result="explain", disposition="change")
     title = "对消防监督检查处理意见申请复查"
     if not d.exists("qs02", title):
         case = d.register("qs02", title, "信访人对检查处理意见不服。", 60)

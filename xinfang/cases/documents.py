@@ -231,6 +231,7 @@ def _opinion(case: Case, event: CaseEvent) -> NoticePlan:
             original_number=_earlier_number(parent),
             requested_on=case.received_on,
             rereview_unit_name=unit_above_name(case.unit),
+            disposition=row.disposition,
             collective=case.is_collective,
             **content,
         )
@@ -243,6 +244,7 @@ def _opinion(case: Case, event: CaseEvent) -> NoticePlan:
             review_number=_earlier_number(parent),
             requested_on=case.received_on,
             hearing_held=case.hearing_days > 0,
+            disposition=row.disposition,
             collective=case.is_collective,
             **content,
         )

@@ -22,6 +22,7 @@ from xinfang.cases.models import (
     Case,
     Category,
     Channel,
+    Disposition,
     Kind,
     OpinionResult,
     Rating,
@@ -94,6 +95,8 @@ class CaseFilterForm(BootstrapFormMixin, forms.Form):
     )
     received_from = forms.DateField(label="收到日期自", required=False, widget=DateInput())
     received_to = forms.DateField(label="收到日期至", required=False, widget=DateInput())
+    concluded_from = forms.DateField(label="办结日期自", required=False, widget=DateInput())
+    concluded_to = forms.DateField(label="办结日期至", required=False, widget=DateInput())
     sort = forms.ChoiceField(label="排序", required=False, choices=list(selectors.SORT_LABELS.items()))
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -107,6 +110,9 @@ class CaseFilterForm(BootstrapFormMixin, forms.Form):
         start, end = data.get("received_from"), data.get("received_to")
         if start and end and start > end:
             self.add_error("received_to", "截止日期不能早于起始日期。")
+        start, end = data.get("concluded_from"), data.get("concluded_to")
+        if start and end and start > end:
+            self.add_error("concluded_to", "截止日期不能早于起始日期。")
         return data
 
     def filters(self) -> dict[str, Any]:
@@ -126,6 +132,8 @@ class CaseFilterForm(BootstrapFormMixin, forms.Form):
             "due_state": data.get("due_state") or None,
             "received_from": data.get("received_from"),
             "received_to": data.get("received_to"),
+            "concluded_from": data.get("concluded_from"),
+            "concluded_to": data.get("concluded_to"),
             "sort": data.get("sort") or "-received_on",
         }
 
@@ -445,6 +453,11 @@ class HearingForm(ActionForm):
 
 class DraftOpinionForm(ActionForm):
     result = forms.ChoiceField(label="处理结果", choices=[("", "请选择"), *OpinionResult.choices])
+    disposition = forms.ChoiceField(
+        label="对原处理意见",
+        choices=[("", "请选择"), *Disposition.choices],
+        help_text="复查、复核意见应写明对原处理意见维持、变更还是撤销",
+    )
     request_summary = _text("信访请求", required=False, rows=2, help_text="不填则使用事由")
     facts = _text("事实和理由", rows=5)
     opinion = _text("处理意见", rows=4)
@@ -454,10 +467,13 @@ class DraftOpinionForm(ActionForm):
 
     def setup(self) -> None:
         self.fields["issued_on"].help_text = "可不填；填写的，审批通过后即按此日期出具"
+        if self.case.kind not in (Kind.REVIEW, Kind.REREVIEW):
+            del self.fields["disposition"]  # only a 复查/复核 opinion disposes of an earlier opinion
         opinion = getattr(self.case, "opinion", None) if _has_opinion(self.case) else None
         if opinion is not None and not self.is_bound:
-            for name in ("result", "request_summary", "facts", "opinion", "legal_basis"):
-                self.initial.setdefault(name, getattr(opinion, name))
+            for name in ("result", "disposition", "request_summary", "facts", "opinion", "legal_basis"):
+                if name in self.fields:
+                    self.initial.setdefault(name, getattr(opinion, name))
 
 
 class ReturnOpinionForm(ActionForm):

@@ -111,6 +111,14 @@ class OpinionResult(models.TextChoices):
     REJECT = "reject", "不予支持"
 
 
+class Disposition(models.TextChoices):
+    """How a 复查/复核 opinion treats the opinion under review (Art 35/36): 维持, 变更 or 撤销."""
+
+    UPHOLD = "uphold", "维持"
+    CHANGE = "change", "变更"
+    REVOKE = "revoke", "撤销"
+
+
 class Rating(models.TextChoices):
     SATISFIED = "satisfied", "满意"
     BASICALLY = "basically", "基本满意"
@@ -597,6 +605,8 @@ class Opinion(models.Model):
 
     case = models.OneToOneField(Case, verbose_name="信访事项", on_delete=models.CASCADE, related_name="opinion")
     result = models.CharField("处理结果", max_length=16, choices=OpinionResult.choices)
+    # Only a 复查/复核 opinion states a disposition of the original (services.draft_opinion enforces it).
+    disposition = models.CharField("对原处理意见", max_length=8, choices=Disposition.choices, blank=True, default="")
     request_summary = models.TextField("信访请求")
     facts = models.TextField("事实和理由")
     opinion = models.TextField("处理意见")

@@ -38,6 +38,7 @@ from xinfang.cases.models import (
     CaseEvent,
     Category,
     Channel,
+    Disposition,
     Evaluation,
     Extension,
     Kind,
@@ -1360,15 +1361,31 @@ def opinion_draft(
     legal_basis: str,
     request_summary: str = "",
     issued_on: datetime.date | None = None,
+    disposition: str = "",
     version: int | None = None,
     request: Any = None,
 ) -> Opinion:
     """Draft (or redraft after it was returned) the 信访处理意见书 / 复查意见书 / 复核意见书. `issued_on`, if
-    given, is the planned issue date: approval then issues the opinion at once."""
+    given, is the planned issue date: approval then issues the opinion at once. A 复查/复核 opinion states its
+    `disposition` of the opinion under review (维持 / 变更 / 撤销, Art 35–36); a first-instance opinion has none."""
     step = _begin(actor, case, "draft_opinion", None, version)
     c = step.case
     if result not in OpinionResult.values:
         raise DomainError("处理结果应为予以支持、解释说明或不予支持。", code="invalid_result", field="result")
+    disposition = (disposition or "").strip()
+    if c.kind in (Kind.REVIEW, Kind.REREVIEW):
+        if disposition not in Disposition.values:
+            raise DomainError(
+                f"{c.get_kind_display()}意见应当写明对原处理意见维持、变更还是撤销。",
+                code="disposition_required",
+                field="disposition",
+            )
+    elif disposition:
+        raise DomainError(
+            "只有复查、复核意见写明对原处理意见维持、变更或撤销；初次处理意见不填。",
+            code="disposition_not_applicable",
+            field="disposition",
+        )
     data = {
         "request_summary": _text(request_summary, "信访请求", "request_summary", required=False) or c.title,
         "facts": _text(facts, "事实和理由", "facts"),
@@ -1382,6 +1399,7 @@ def opinion_draft(
     for k, v in data.items():
         setattr(row, k, v)
     row.result = result
+    row.disposition = disposition
     row.drafted_by = actor
     row.drafted_at = timezone.now()
     row.approved_by = None
@@ -1389,7 +1407,13 @@ def opinion_draft(
     row.issued_on = issued_on
     row.save()
     c.opinion = row  # type: ignore[attr-defined]
-    _finish(step, actor=actor, fields=[], data={"result": result, "issued_on": issued_on}, request=request)
+    _finish(
+        step,
+        actor=actor,
+        fields=[],
+        data={"result": result, "disposition": disposition, "issued_on": issued_on},
+        request=request,
+    )
     return row
 
 

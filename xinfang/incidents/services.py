@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from xinfang.cases.models import Case
 from xinfang.core.audit import audit_record
@@ -463,7 +464,8 @@ def responder_record(
             field="role",
         )
     when = clean_datetime(arrived_at, "到场/赴京时间", "arrived_at")
-    start = datetime.datetime.combine(locked.occurred_on, datetime.time.min, tzinfo=when.tzinfo)
+    # The incident's day starts at local midnight (Asia/Shanghai), whatever zone the time was given in.
+    start = timezone.make_aware(datetime.datetime.combine(locked.occurred_on, datetime.time.min))
     if when < start:
         raise DomainError("到场/赴京时间不能早于事件发生日期。", code="date_too_early", field="arrived_at")
     if IncidentResponder.objects.filter(incident=locked, user=person, role=role).exists():

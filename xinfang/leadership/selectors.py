@@ -615,3 +615,39 @@ def leader_posts_in_scope(user: Any, perm: str, on: datetime.date | None = None)
         .select_related("user", "unit")
         .order_by("unit__path", "role", "user__name")
     )
+
+
+# ---------------------------------------------------------------------------------------------------
+# The records behind the assessment's quota figures (R5.1: 党委会研究部署完成率, 领导接访完成率). Used by
+# xinfang.accountability.integration for the figures and their drill-down. UNSCOPED, like the figures (facts about
+# the unit): a page lists them only through `Meeting/ReceptionDay/Reception.objects.visible_to(user)`.
+
+
+def quota_meetings(units: Iterable[Unit], start: datetime.date, end: datetime.date) -> QuerySet[Meeting]:
+    """The meetings the units' own 党委 held in [start, end] — what the meeting quota counts (not the subtree's)."""
+    return Meeting.objects.filter(unit__in=[u.pk for u in units], held_on__range=(start, end)).order_by("held_on", "pk")
+
+
+def quota_leader_posts(units: Iterable[Unit], on: datetime.date) -> list[Post]:
+    """The 班子成员 posts (主官, 分管领导, 班子成员) active on `on` at the units, whose reception days the reception
+    quota counts; with the user."""
+    return list(
+        Post.objects.active(on)
+        .filter(unit_id__in=[u.pk for u in units], role__in=list(LEADER_ROLES), user__is_active=True)
+        .select_related("user")
+        .order_by("unit_id", "pk")
+    )
+
+
+def quota_reception_days(leader_ids: Iterable[int], start: datetime.date, end: datetime.date) -> QuerySet[ReceptionDay]:
+    """The leaders' reception days held (接访日, status 已接访) in [start, end]."""
+    return ReceptionDay.objects.filter(
+        leader_id__in=list(leader_ids), status=DayStatus.HELD, planned_on__range=(start, end)
+    ).order_by("planned_on", "pk")
+
+
+def quota_receptions(leader_ids: Iterable[int], start: datetime.date, end: datetime.date) -> QuerySet[Reception]:
+    """The leaders' receptions in the ledger (接访记录) in [start, end] — a reception counts on its day too."""
+    return Reception.objects.filter(leader_id__in=list(leader_ids), received_on__range=(start, end)).order_by(
+        "received_on", "pk"
+    )

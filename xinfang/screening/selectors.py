@@ -375,6 +375,20 @@ def screening_timeliness(
     return timeliness(obligations_between(units.order_by("path"), start, end, as_of or timezone.localdate()))
 
 
+def assessed_obligations(
+    start: datetime.date, end: datetime.date, as_of: datetime.date, *, within: Unit | None = None
+) -> list[Obligation]:
+    """The reports the assessment's 排查报告及时率 (R5.1) counts: those owed by every active reporting unit (of
+    `within`'s subtree, if given) for periods starting in [start, end], as of `as_of` — except for periods that
+    ended before the reporting unit existed. UNSCOPED, like the figure (a fact about the unit); the drill-down
+    links a report only through `ScreeningReport.objects.visible_to(user)`. Queries: constant."""
+    units = Unit.objects.filter(is_active=True, level__in=list(REPORTING_LEVELS))
+    if within is not None:
+        units = units.filter(path__startswith=within.path)
+    owed = obligations_between(units.order_by("path"), start, end, as_of)
+    return [o for o in owed if o.period_end >= timezone.localdate(o.unit.created_at)]
+
+
 # ---------------------------------------------------------------------------------------------------
 # Roll-up (逐级汇总上报)
 

@@ -48,11 +48,20 @@ def case(world: Any, code: str, **fields: Any) -> Case:
     return CaseFactory(**defaults)
 
 
-def opinion(c: Case, *, result: str = "explain", issued_on: D | None = None, delivered_on: D | None = None) -> Opinion:
+def opinion(
+    c: Case,
+    *,
+    result: str = "explain",
+    issued_on: D | None = None,
+    delivered_on: D | None = None,
+    disposition: str = "",
+) -> Opinion:
+    """An opinion row; a 复查/复核 opinion's `disposition` (uphold/change/revoke) of the opinion it reviews."""
     officer = c.registered_by
     return Opinion.objects.create(
         case=c,
         result=result,
+        disposition=disposition,
         request_summary=c.title,
         facts="事实",
         opinion="意见",

@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from xinfang.accountability import indicators as ind
 from xinfang.accountability.tests.helpers import D, case, evaluate, opinion, review_of
@@ -120,24 +121,41 @@ def test_repeat_rate(world) -> None:
 
 
 def test_review_change_rate_is_charged_to_the_unit_whose_opinion_was_reviewed(world) -> None:
+    """Numerator: review opinions whose stated disposition is 变更 or 撤销 — not a comparison of results: an opinion
+    that keeps the result but revokes the original counts, one that upholds it does not."""
     p1 = case(world, "d1b1", title="P1", status=Status.CONCLUDED)
     opinion(p1, result="reject", issued_on=D(2024, 10, 1), delivered_on=D(2024, 10, 3))
     p2 = case(world, "d1b1", title="P2", status=Status.CONCLUDED)
     opinion(p2, result="explain", issued_on=D(2024, 10, 1), delivered_on=D(2024, 10, 3))
     r1 = review_of(world, p1, "d1", title="R1 changed")
-    opinion(r1, result="support", issued_on=D(2025, 5, 1))
+    opinion(r1, result="support", issued_on=D(2025, 5, 1), disposition="change")
     r2 = review_of(world, p2, "d1", title="R2 upheld")
-    opinion(r2, result="explain", issued_on=D(2025, 6, 1), delivered_on=D(2025, 6, 2))
-    r3 = review_of(world, r2, "c", kind=Kind.REREVIEW, title="R3 changed the 复查")
-    opinion(r3, result="reject", issued_on=D(2025, 7, 1))
+    opinion(r2, result="explain", issued_on=D(2025, 6, 1), delivered_on=D(2025, 6, 2), disposition="uphold")
+    r3 = review_of(world, r2, "c", kind=Kind.REREVIEW, title="R3 revoked the 复查")
+    opinion(r3, result="explain", issued_on=D(2025, 7, 1), disposition="revoke")  # same result, still revoked
     r4 = review_of(world, p2, "d1", title="R4 pending")
-    opinion(r4, result="support", issued_on=None)
+    opinion(r4, result="support", issued_on=None, disposition="change")  # not issued: not in the year
+    p3 = case(world, "d1b2", title="P3", status=Status.CONCLUDED)
+    opinion(p3, result="reject", issued_on=D(2024, 11, 1), delivered_on=D(2024, 11, 3))
+    r5 = review_of(world, p3, "d1", title="R5 upheld, other wording")
+    opinion(r5, result="explain", issued_on=D(2025, 8, 1), disposition="uphold")  # result differs, but upheld
+    r6 = review_of(world, p3, "d1", title="R6 changed in 2024")
+    opinion(r6, result="support", issued_on=D(2024, 12, 1), disposition="change")  # another year
     f = fig("review_change", world, unit="d1b1")
     assert (f.numerator, f.denominator) == (1, 2)
-    f = fig("review_change", world, unit="d1")  # d1's own 复查 opinion was changed by the 总队's 复核
-    assert (f.numerator, f.denominator, f.value) == (2, 3, Decimal("0.6667"))
-    assert drilled("review_change", world, "numerator") == {"R1 changed", "R3 changed the 复查"}
+    f = fig("review_change", world, unit="d1b2")
+    assert (f.numerator, f.denominator, f.value) == (0, 1, Decimal(0))
+    f = fig("review_change", world, unit="d1")  # d1's own 复查 opinion was revoked by the 总队's 复核
+    assert (f.numerator, f.denominator, f.value) == (2, 4, Decimal("0.5"))
+    assert drilled("review_change", world, "numerator") == {"R1 changed", "R3 revoked the 复查"}
+    assert drilled("review_change", world, "denominator") == {
+        "R1 changed",
+        "R2 upheld",
+        "R3 revoked the 复查",
+        "R5 upheld, other wording",
+    }
     assert fig("review_change", world, unit="d2").value is None
+    assert not ind.BY_CODE["review_change"].higher_is_better
 
 
 def test_overdue_cases_counts_missed_limits_of_the_year(world) -> None:
@@ -154,7 +172,7 @@ def test_overdue_cases_counts_missed_limits_of_the_year(world) -> None:
 
 
 def test_incident_counts_and_noncompliance(world) -> None:
-    today = datetime.date.today()
+    today = timezone.localdate()
     officer = world.user("c.officer")
     year = today.year
     a = incident_services.incident_open(

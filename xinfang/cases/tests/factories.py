@@ -15,7 +15,7 @@ from factory.django import DjangoModelFactory
 
 from xinfang.cases import services
 from xinfang.cases.idnumber import check_char
-from xinfang.cases.models import Case, Category, Channel, Kind, Petitioner, Status, Topic
+from xinfang.cases.models import Case, Category, Channel, Kind, Opinion, Petitioner, Status, Topic
 from xinfang.cases.services import PetitionerData
 
 D = datetime.date
@@ -93,6 +93,13 @@ def _code(case: Case) -> str:
     return case.unit.code
 
 
+def _disposition(case: Case, result: str) -> str:
+    if case.kind not in (Kind.REVIEW, Kind.REREVIEW):
+        return ""
+    parent = Opinion.objects.filter(case_id=case.parent_case_id).values_list("result", flat=True).first()
+    return "uphold" if parent == result else "change"
+
+
 ORDER = [
     Status.REGISTERED,
     Status.ACCEPTED,
@@ -114,8 +121,11 @@ def advance(
     accepted_on: D | None = None,
     issued_on: D | None = None,
     delivered_on: D | None = None,
+    disposition: str | None = None,
 ) -> Case:
-    """Carry `case` along the happy path (officer handles, chief approves) until it reaches `status`."""
+    """Carry `case` along the happy path (officer handles, chief approves) until it reaches `status`.
+    A 复查/复核 opinion states `disposition`; by default 变更 when `result` differs from the reviewed opinion's,
+    else 维持."""
     case = Case.objects.get(pk=case.pk)
     code = _code(case)
     officer, chief = world.user(f"{code}.officer"), world.user(f"{code}.chief")
@@ -133,6 +143,7 @@ def advance(
                 facts="经调查核实，反映情况基本属实。",
                 opinion="责令整改。",
                 legal_basis="《中华人民共和国消防法》第二十八条",
+                disposition=_disposition(case, result) if disposition is None else disposition,
             )
         elif s == Status.OPINION_DRAFTED:
             services.opinion_approve(actor=chief, case=case)
