@@ -260,34 +260,70 @@ def slow(*args, **kwargs):
         time.sleep(120)
 
 importing._apply_outcome = slow
-call_command("import_cases", sys.argv[1], "--user", "d1b1.officer")
+if sys.argv[3] == "command":
+    call_command("import_cases", sys.argv[1], "--user", "d1b1.officer")
+else:  # the page's and the API's background job, in the web process that gets killed
+    from xinfang.notifications.jobs import job_create, job_run
+    from xinfang.orgs.models import User
+
+    actor = User.objects.get(username="d1b1.officer")
+    data = open(sys.argv[1], "rb").read()
+    job = job_create(actor=actor, kind=importing.JOB_KIND, input_name="台账.xlsx", input_bytes=data)
+    job_run(job.pk, importing.run_import_job)
 """
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="works on a SQLite file copy of the test database")
+def _database_url(db_copy: Path) -> str:
+    """The subprocess's database: a file copy of the SQLite test database, or the PostgreSQL test database."""
+    if connection.vendor == "sqlite":
+        from xinfang.core.backup import sqlite_backup
+
+        sqlite_backup(db_copy)
+        return f"sqlite:///{db_copy}"
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgresql://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def _query(url: str, sql: str) -> Any:
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        check = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            return check.execute(sql).fetchall()
+        finally:
+            check.close()
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchall()
+
+
+@pytest.mark.parametrize("how", ["command", "job"])
 @pytest.mark.django_db(transaction=True)
-def test_a_killed_import_leaves_nothing_imported(tmp_path):
+def test_a_killed_import_leaves_nothing_imported(tmp_path, how):
+    """SIGKILL after three rows were written: no case, no audit event, the database intact; a killed job is then
+    found by the sweep, marked interrupted, and its uploaded file (personal data) deleted."""
     from conftest import build_world
-    from xinfang.core.backup import sqlite_backup
 
     world = build_world()
     xlsx = tmp_path / "台账.xlsx"
     xlsx.write_bytes(ledger(world.user("d1b1.officer"), 6))
-    db = tmp_path / "copy.sqlite3"
-    sqlite_backup(db)
+    url = _database_url(tmp_path / "copy.sqlite3")
+    media = tmp_path / "media"
     marker = tmp_path / "marker"
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env.update(
         XINFANG_TESTING="1",
         DJANGO_SETTINGS_MODULE="xinfang.settings",
-        DATABASE_URL=f"sqlite:///{db}",
-        XINFANG_MEDIA_ROOT=str(tmp_path / "media"),
+        DATABASE_URL=url,
+        XINFANG_MEDIA_ROOT=str(media),
         PYTHONPATH=str(ROOT),
     )
     script = tmp_path / "killed_import.py"
     script.write_text(KILLED_IMPORT, encoding="utf-8")
     proc = subprocess.Popen(
-        [sys.executable, str(script), str(xlsx), str(marker)],
+        [sys.executable, str(script), str(xlsx), str(marker), how],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -304,16 +340,29 @@ def test_a_killed_import_leaves_nothing_imported(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
-    import sqlite3
-
-    check = sqlite3.connect(db)
-    try:
-        cases = check.execute("SELECT COUNT(*) FROM cases_case").fetchone()[0]
-        audit = check.execute(
-            "SELECT COUNT(*) FROM core_auditevent WHERE action IN ('cases.case.registered', 'cases.ledger.imported')"
-        ).fetchone()[0]
-        integrity = check.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        check.close()
-    assert (cases, audit, integrity) == (0, 0, "ok")
     assert marker.read_text() == "3 rows written, not committed"
+    imported = "SELECT COUNT(*) FROM core_auditevent WHERE action IN ('cases.case.registered', 'cases.ledger.imported')"
+    assert _query(url, "SELECT COUNT(*) FROM cases_case")[0][0] == 0
+    assert _query(url, "SELECT COUNT(*) FROM cases_petitioner")[0][0] == 0
+    assert _query(url, imported)[0][0] == 0
+    if connection.vendor == "sqlite":
+        assert _query(url, "PRAGMA integrity_check")[0][0] == "ok"
+    verify = subprocess.run(
+        [sys.executable, "manage.py", "audit_verify"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+    jobs_files = sorted(p.relative_to(media).as_posix() for p in (media / "jobs").rglob("*") if p.is_file())
+    if how == "command":
+        assert jobs_files == []
+        return
+    # The dead job: still "running", its upload and progress file on disk …
+    assert _query(url, "SELECT status FROM notifications_backgroundjob") == [("running",)]
+    assert [f.split("/")[1] for f in jobs_files] == ["input", "progress"]
+    env["XINFANG_JOB_STALE_SECONDS"] = "0"  # … until its progress is older than the stale limit
+    sweep = subprocess.run(
+        [sys.executable, "manage.py", "jobs_sweep"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert sweep.returncode == 0 and "中断任务 1 个" in sweep.stdout, sweep.stdout + sweep.stderr
+    assert _query(url, "SELECT status, input_file FROM notifications_backgroundjob") == [("error", "")]
+    assert [p for p in (media / "jobs").rglob("*") if p.is_file()] == []

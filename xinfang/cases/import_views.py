@@ -22,7 +22,7 @@ from xinfang.core.errors import DomainError
 from xinfang.core.forms import BootstrapFormMixin
 from xinfang.core.scope import has_perm
 from xinfang.core.views import perm_required
-from xinfang.notifications.jobs import job_progress
+from xinfang.notifications.jobs import error_file_expires, file_retention, job_progress
 from xinfang.notifications.selectors import access_job, job_list
 
 IMPORT = importing.IMPORT_PERM
@@ -147,4 +147,7 @@ def _job_context(job: Any) -> dict[str, Any]:
         "summary": summary,
         "errors": job.errors or [],
         "duplicates": summary.get("duplicates", []),
+        # The marked workbook copies the uploaded personal data: kept only for the retention period.
+        "error_file_expires": error_file_expires(job),
+        "retention_days": round(file_retention().total_seconds() / 86400, 1),
     }

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.http import urlencode
 
 from xinfang.core.errors import DomainError
@@ -154,7 +155,9 @@ def rate_limit(request: HttpRequest, name: str, raw_limit: str | None) -> int | 
     count, window = limit
     now = time.time()
     slot = int(now // window)
-    key = f"xf:rl:{name}:{client_address(request)}:{slot}"
+    # The address enters the cache (files under var/cache) only as a keyed hash: no IP address is stored there.
+    address = salted_hmac("xinfang.ratelimit", client_address(request)).hexdigest()[:32]
+    key = f"xf:rl:{name}:{address}:{slot}"
     cache.add(key, 0, timeout=window + 5)
     try:
         n = cache.incr(key)

@@ -14,6 +14,13 @@ start and the end, outside the task's transaction.
 A process that dies mid-task leaves nothing half-written (the task's transaction rolls back); its job shows
 as interrupted once the progress has not moved for XINFANG_JOB_STALE_SECONDS (default 900).
 
+Personal data does not linger (个人信息保护法 Art 19, 47): the uploaded input file (MEDIA_ROOT/jobs/input/) is
+deleted the moment the job ends, whatever the outcome; the marked error workbook (a copy of the upload) is kept
+for XINFANG_JOB_FILE_RETENTION_HOURS (default 168, 7 days) so that its owner can download and correct it, then
+deleted. `jobs_sweep()` — run by `manage.py jobs_sweep`, by the daily `send_reminders` and whenever a new job
+is created — deletes expired error workbooks, the input of a job whose process died (and marks the job
+interrupted), and any file under jobs/ that no job row refers to (e.g. left by a rolled-back request).
+
 State it plainly: no Celery/Redis. Jobs run in the process that accepted them; a server restart interrupts
 running jobs (their users start them again). Large imports are rare, manual events, so this is sufficient;
 `manage.py import_cases FILE` runs the same task in the terminal.
@@ -21,6 +28,7 @@ running jobs (their users start them again). Large imports are rare, manual even
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -34,7 +42,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import OperationalError, close_old_connections, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from xinfang.notifications.models import BackgroundJob, JobStatus
@@ -58,6 +68,28 @@ class JobResult:
     error_file_name: str = ""
     notify_title: str = ""
     notify_url: str = ""
+
+
+def file_retention() -> datetime.timedelta:
+    """How long the marked error workbook (a copy of the uploaded personal data) is kept after the job ends."""
+    return datetime.timedelta(hours=float(getattr(settings, "XINFANG_JOB_FILE_RETENTION_HOURS", 168)))
+
+
+def error_file_expires(job: BackgroundJob) -> datetime.datetime | None:
+    """When the job's error workbook is deleted (None when it has none)."""
+    if not job.error_file or job.finished_at is None:
+        return None
+    return job.finished_at + file_retention()
+
+
+def _remove_stored(name: str) -> None:
+    """Delete one stored job file; a file already gone is fine, a failure is logged (the sweep retries)."""
+    if not name:
+        return
+    try:
+        default_storage.delete(name)
+    except OSError:
+        logger.warning("job file %s not deleted", name, exc_info=True)
 
 
 def _progress_path(job_id: int) -> Path:
@@ -143,6 +175,10 @@ def job_create(
     input_bytes: bytes | None = None,
     options: dict[str, Any] | None = None,
 ) -> BackgroundJob:
+    try:
+        jobs_sweep()
+    except Exception:  # housekeeping never stops a new job
+        logger.warning("jobs_sweep failed", exc_info=True)
     job = BackgroundJob(kind=kind, created_by=actor, input_name=input_name[:255], options=options or {})
     if input_bytes is not None:
         job.input_file.save(
@@ -195,7 +231,12 @@ def _finish(job: BackgroundJob, result: JobResult, progress: Progress) -> None:
         job.error_file.save(
             result.error_file_name or f"jobs/errors/{job.pk}.xlsx", ContentFile(result.error_file), save=False
         )
+    # The upload was needed only while the task ran: the row forgets it first, then the file goes (a file
+    # left behind by a failure here is no longer referenced, and jobs_sweep removes it).
+    input_name = job.input_file.name or ""
+    job.input_file = ""  # type: ignore[assignment]
     job.save()
+    _remove_stored(input_name)
     try:
         _progress_path(job.pk).unlink()
     except OSError:
@@ -232,3 +273,119 @@ def job_start(job: BackgroundJob, runner: Runner, *, background: bool) -> None:
         threading.Thread(target=_thread_main, args=(job.pk, runner), name=f"xinfang-job-{job.pk}", daemon=True).start()
 
     transaction.on_commit(start)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Housekeeping: no uploaded personal data lingers
+
+INTERRUPTED_MESSAGE = "任务已中断（服务器重启或进程终止），未写入任何数据，请重新导入。"
+ORPHAN_GRACE = datetime.timedelta(hours=1)  # a file younger than this may belong to a request still running
+JOB_FILE_DIRS = ("jobs/input", "jobs/errors")
+
+
+@dataclass
+class SweepResult:
+    interrupted: list[int] = field(default_factory=list)  # jobs whose process died: marked as interrupted
+    inputs: int = 0  # uploaded input files deleted
+    error_files: int = 0  # error workbooks deleted after their retention
+    orphans: int = 0  # files under jobs/ that no job refers to
+
+    @property
+    def removed(self) -> int:
+        return self.inputs + self.error_files + self.orphans
+
+
+def _last_activity(job: BackgroundJob) -> float:
+    """When the job last showed life: its progress file, else its start, else its creation (epoch seconds)."""
+    if job.status == JobStatus.RUNNING:
+        try:
+            return float(json.loads(_progress_path(job.pk).read_text())["at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    moment = job.started_at or job.created_at
+    return moment.timestamp()
+
+
+def jobs_sweep(now: datetime.datetime | None = None) -> SweepResult:
+    """Delete every job file whose time is over (see the module docstring). Safe to run at any time, from
+    any number of processes."""
+    now = now or timezone.now()
+    result = SweepResult()
+    unfinished = [JobStatus.PENDING, JobStatus.RUNNING]
+    dead_before = now.timestamp() - stale_seconds()
+    for job in BackgroundJob.objects.filter(status__in=unfinished).only(
+        "pk", "status", "created_at", "started_at", "input_file"
+    ):
+        if _last_activity(job) >= dead_before:
+            continue
+        # Conditional: a job that finished meanwhile keeps its own result.
+        if BackgroundJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=JobStatus.ERROR, message=INTERRUPTED_MESSAGE, finished_at=now
+        ):
+            result.interrupted.append(job.pk)
+            try:
+                _progress_path(job.pk).unlink()
+            except OSError:
+                pass
+
+    finished = BackgroundJob.objects.exclude(status__in=unfinished)
+    for pk, name in finished.exclude(input_file="").values_list("pk", "input_file"):
+        if BackgroundJob.objects.filter(pk=pk, input_file=name).update(input_file=""):
+            _remove_stored(name)
+            result.inputs += 1
+    cutoff = now - file_retention()
+    expired = finished.exclude(error_file="").filter(
+        Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, created_at__lt=cutoff)
+    )
+    for pk, name in expired.values_list("pk", "error_file"):
+        if BackgroundJob.objects.filter(pk=pk, error_file=name).update(error_file=""):
+            _remove_stored(name)
+            result.error_files += 1
+
+    result.orphans = _remove_orphans(now)
+    if result.interrupted or result.removed:
+        from xinfang.core.audit import audit_record
+
+        # The deletion of personal data is itself on the record (个人信息保护法 Art 47).
+        audit_record(
+            actor=None,
+            actor_username="system",
+            action="notifications.job_files.deleted",
+            after={
+                "interrupted_jobs": result.interrupted,
+                "input_files": result.inputs,
+                "error_workbooks": result.error_files,
+                "orphans": result.orphans,
+            },
+        )
+        logger.info(
+            "jobs_sweep: %d interrupted, %d inputs, %d error workbooks, %d orphans removed",
+            len(result.interrupted),
+            result.inputs,
+            result.error_files,
+            result.orphans,
+        )
+    return result
+
+
+def _remove_orphans(now: datetime.datetime) -> int:
+    root = Path(settings.MEDIA_ROOT)
+    cutoff = (now - ORPHAN_GRACE).timestamp()
+    referenced: set[str] = set()
+    for input_name, error_name in BackgroundJob.objects.values_list("input_file", "error_file"):
+        referenced.update(n for n in (input_name, error_name) if n)
+    running = {str(pk) for pk in BackgroundJob.objects.filter(status=JobStatus.RUNNING).values_list("pk", flat=True)}
+    removed = 0
+    candidates: list[tuple[Path, bool]] = []
+    for folder in JOB_FILE_DIRS:
+        candidates += [(p, p.relative_to(root).as_posix() not in referenced) for p in (root / folder).rglob("*")]
+    progress_dir = root / "jobs" / "progress"
+    candidates += [(p, p.name.split(".")[0] not in running) for p in progress_dir.glob("*")]
+    for path, orphaned in candidates:
+        try:
+            if orphaned and path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError:
+            logger.warning("job file %s not deleted", path, exc_info=True)
+    return removed

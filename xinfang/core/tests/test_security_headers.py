@@ -259,6 +259,19 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def test_the_production_settings_tested_here_are_the_ones_the_readme_documents():
+    """PRODUCTION_ENV must not drift from README's “Production” block (host names aside)."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("### Production", 1)[1].split("###", 1)[0]
+    documented = dict(re.findall(r"\b([A-Z][A-Z_]+)=(\S+)", block))
+    for key, value in PRODUCTION_ENV.items():
+        assert key in documented, f"{key} is not in README's production settings"
+        if key not in ("ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS"):
+            assert documented[key] == value, (key, documented[key], value)
+    for key in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "HASH_INDEX_KEY"):
+        assert key in documented
+
+
 def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -84,16 +84,22 @@ def test_personal_data_is_not_readable_anywhere_in_the_database(world, media):
         assert all(v.startswith(TOKEN_PREFIX) for v in cur.fetchone())  # … the column holds only tokens
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads the SQLite database file's bytes")
 @pytest.mark.django_db(transaction=True)
-def test_personal_data_is_not_in_the_sqlite_file_bytes(tmp_path, media):
+def test_personal_data_is_not_in_the_database_file_or_a_sql_dump(tmp_path, media):
+    """SQLite: the database file's raw bytes (free pages included). PostgreSQL: a plain-SQL pg_dump of the whole
+    database, what anyone with the database password or a backup of it reads."""
     from conftest import build_world
-    from xinfang.core.backup import sqlite_backup
+    from xinfang.core.backup import _pg_env, _run, sqlite_backup
 
     world = build_world()
     a_worked_case(world)
-    copy = tmp_path / "db.sqlite3"
-    sqlite_backup(copy)  # the file exactly as the server would hold it (free pages included)
+    copy = tmp_path / "db.data"
+    if connection.vendor == "sqlite":
+        sqlite_backup(copy)  # the file exactly as the server would hold it
+    else:
+        args, env = _pg_env()
+        name = str(connection.settings_dict["NAME"])
+        _run(["pg_dump", *args, "--format=plain", "--no-owner", "--file", str(copy), name], env)
     data = Path(copy).read_bytes()
     assert b"cases_petitioner" in data and TOKEN_PREFIX.encode() in data
     for value in SECRETS:

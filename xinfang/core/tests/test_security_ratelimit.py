@@ -4,6 +4,8 @@ The portal's submit and query limits are tested in xinfang/portal/tests/test_rat
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 
@@ -89,3 +91,23 @@ def test_the_account_lockout_still_applies_from_many_addresses(world, client, se
         client.post("/login/", {"username": "d1b1.officer", "password": "Wrong-Pass-123"}, REMOTE_ADDR=f"10.1.0.{i}")
     r = client.post("/login/", {"username": "d1b1.officer", "password": PASSWORD}, REMOTE_ADDR="10.1.1.1")
     assert "_auth_user_id" not in client.session and r.status_code in (200, 403, 429)
+
+
+def test_the_counters_hold_no_address(rf, monkeypatch):
+    """The counters live in a file cache under var/cache: the address enters a cache key only as a keyed hash."""
+    import xinfang.core.security as security
+
+    keys: list[str] = []
+    real_add = security.cache.add
+
+    def spy(key: str, *args: Any, **kwargs: Any) -> Any:
+        keys.append(key)
+        return real_add(key, *args, **kwargs)
+
+    monkeypatch.setattr(security.cache, "add", spy)
+    first = rf.post("/login/", REMOTE_ADDR="198.51.100.23")
+    assert rate_limit(first, "login", "1/300") is None
+    assert rate_limit(rf.post("/login/", REMOTE_ADDR="198.51.100.23"), "login", "1/300") is not None  # same counter
+    assert rate_limit(rf.post("/login/", REMOTE_ADDR="198.51.100.24"), "login", "1/300") is None  # another one
+    assert len(set(keys)) == 2
+    assert not [k for k in keys if "198.51.100" in k]

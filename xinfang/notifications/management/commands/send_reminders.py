@@ -14,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from xinfang.notifications.jobs import jobs_sweep
 from xinfang.notifications.reminders import send_reminders
 
 
@@ -39,3 +40,7 @@ class Command(BaseCommand):
         if int(options.get("verbosity", 1)) > 1:
             for name in result.producers:
                 self.stdout.write(f"  来源：{name}")
+        if not options.get("dry_run"):
+            swept = jobs_sweep()  # daily housekeeping: no uploaded personal data outlives its retention
+            if swept.removed or swept.interrupted:
+                self.stdout.write(f"清理任务文件 {swept.removed} 个，中断任务 {len(swept.interrupted)} 个。")
