@@ -2,14 +2,16 @@
 
 They take plain values (names, dates, numbers), never model instances, so the cases app can call
 them with whatever it holds. Article numbers are those of 《信访工作条例》 (2022). Every document is
-issued in the unit's name (发文机关署名) and carries a 文号: pass `number`, or leave it empty and
-`document_generate` allocates the next one for the unit (prefix: `default_number_prefix`).
+issued in the unit's name (发文机关署名) and carries a 文号: pass `number` (one of the `Issuing` details every
+builder takes), or leave it empty and `document_generate` allocates the next one for the unit (prefix:
+`default_number_prefix`).
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 from xinfang.core.errors import DomainError
 from xinfang.documents.spec import Block, DocumentSpec, format_date, heading, labeled, paragraph, unit_abbreviation
@@ -36,6 +38,16 @@ _KINDS = [
     DocumentKind("rereview_opinion", "信访事项复核意见书", "核"),
 ]
 DOCUMENT_KINDS: dict[str, DocumentKind] = {k.code: k for k in _KINDS}
+
+
+class Issuing(TypedDict, total=False):
+    """How a document is issued, the same for every builder (each optional, empty by default; see DocumentSpec)."""
+
+    number: str  # 文号; empty: document_generate allocates the next one for the unit
+    note: str  # 附注
+    masthead: str  # 发文机关标志 (红头)
+    copy_to: str  # 抄送
+
 
 # Art 32 (1): the three outcomes of a 信访处理意见书.
 RESULTS: dict[str, str] = {"support": "予以支持", "explain": "解释说明", "reject": "不予支持"}
@@ -121,11 +133,8 @@ def _spec(
     addressee: str,
     body: list[Block],
     issued_on: datetime.date,
-    number: str,
-    note: str,
-    masthead: str,
+    issuing: Issuing,
     attachments: list[str] | None = None,
-    copy_to: str = "",
 ) -> DocumentSpec:
     spec = DocumentSpec(
         kind=kind,
@@ -133,12 +142,9 @@ def _spec(
         signature=_required(unit_name, "发文单位", "unit_name"),
         date=issued_on,
         body=body,
-        number=number,
         addressee=addressee,
         attachments=list(attachments or []),
-        note=note,
-        copy_to=copy_to,
-        masthead=masthead,
+        **issuing,  # any other key (e.g. a misspelt one) is refused here with a TypeError
     )
     spec.validate()
     return spec
@@ -165,10 +171,7 @@ def acceptance_notice(
     channel: str = "",
     collective: bool = False,
     issued_on: datetime.date | None = None,
-    number: str = "",
-    note: str = "",
-    masthead: str = "",
-    copy_to: str = "",
+    **issuing: Unpack[Issuing],
 ) -> DocumentSpec:
     """受理告知书 (Art 23): accepted; with `due_on`, the 60-day limit of Art 34 and the extension rule."""
     you = _you(collective)
@@ -196,10 +199,7 @@ def acceptance_notice(
         addressee=_addressee(petitioner),
         body=body,
         issued_on=issued_on or accepted_on,
-        number=number,
-        note=note,
-        masthead=masthead,
-        copy_to=copy_to,
+        issuing=issuing,
     )
 
 
@@ -217,10 +217,7 @@ def decline_notice(
     channel: str = "",
     collective: bool = False,
     issued_on: datetime.date | None = None,
-    number: str = "",
-    note: str = "",
-    masthead: str = "",
-    copy_to: str = "",
+    **issuing: Unpack[Issuing],
 ) -> DocumentSpec:
     """不予受理告知书: the reason, its basis, and (Art 23) where the request belongs, when known."""
     you = _you(collective)
@@ -245,10 +242,7 @@ def decline_notice(
         addressee=_addressee(petitioner),
         body=body,
         issued_on=issued_on or decided_on,
-        number=number,
-        note=note,
-        masthead=masthead,
-        copy_to=copy_to,
+        issuing=issuing,
     )
 
 
@@ -266,10 +260,7 @@ def diversion_notice(
     channel: str = "",
     collective: bool = False,
     issued_on: datetime.date | None = None,
-    number: str = "",
-    note: str = "",
-    masthead: str = "",
-    copy_to: str = "",
+    **issuing: Unpack[Issuing],
 ) -> DocumentSpec:
     """导出告知书 (Art 31 items 一–五): names the legal route (`route`, e.g. "依法向人民法院提起行政诉讼")
     and where to go (`destination`, e.g. the court or the 复议机关)."""
@@ -302,10 +293,7 @@ def diversion_notice(
         addressee=_addressee(petitioner),
         body=body,
         issued_on=issued_on or decided_on,
-        number=number,
-        note=note,
-        masthead=masthead,
-        copy_to=copy_to,
+        issuing=issuing,
     )
 
 
@@ -324,10 +312,7 @@ def _transfer_letter(
     confidential: bool,
     attachments: list[str] | None,
     issued_on: datetime.date | None,
-    number: str,
-    note: str,
-    masthead: str,
-    copy_to: str,
+    issuing: Issuing,
 ) -> DocumentSpec:
     verb = "交办" if kind == "assign_letter" else "转送"
     action = "依法依规办理" if kind == "assign_letter" else "依法依规处理"
@@ -360,10 +345,7 @@ def _transfer_letter(
         addressee=_addressee(to_unit_name),
         body=body,
         issued_on=issued_on or sent_on,
-        number=number,
-        note=note,
-        masthead=masthead,
-        copy_to=copy_to,
+        issuing=issuing,
         attachments=["信访材料"] if attachments is None else attachments,
     )
 
@@ -381,10 +363,7 @@ def forward_letter(
     confidential: bool = False,
     attachments: list[str] | None = None,
     issued_on: datetime.date | None = None,
-    number: str = "",
-    note: str = "",
-    masthead: str = "",
-    copy_to: str = "",
+    **issuing: Unpack[Issuing],
 ) -> DocumentSpec:
     """转送函 to the competent unit (Art 23: 15 days to tell the petitioner; 5 working days to object)."""
     return _transfer_letter(
@@ -401,10 +380,7 @@ def forward_letter(
         confidential=confidential,
         attachments=attachments,
         issued_on=issued_on,
-        number=number,
-        note=note,
-        masthead=masthead,
-        copy_to=copy_to,
+        issuing=issuing,
     )
 
 
@@ -422,10 +398,7 @@ def assign_letter(
     confidential: bool = False,
     attachments: list[str] | None = None,
     issued_on: datetime.date | None = None,
-    number: str = "",
-    note: str = "",
-    masthead: str = "",
-    copy_to: str = "",
+    **issuing: Unpack[Issuing],
 ) -> DocumentSpec:
     """交办函 down the tree, with the deadline for reporting the result (办结报告)."""
     return _transfer_letter(
@@ -442,10 +415,7 @@ def assign_letter(
         confidential=confidential,
         attachments=attachments,
         issued_on=issued_on,
-        number=number,
-        note=note,
-        masthead=masthead,
-        copy_to=copy_to,
+        issuing=issuing,
     )
 
 
@@ -463,10 +433,7 @@ def extension_notice(
     channel: str = "",
     collective: bool = False,
     issued_on: datetime.date,
-    number: str = "",
-    note: str = "",
-    masthead: str = "",
-    copy_to: str = "",
+    **issuing: Unpack[Issuing],
 ) -> DocumentSpec:
     """延期告知书 (Art 34): the reason, the days (at most 30 in all: checked by the cases app), the new deadline."""
     if not 1 <= days <= 30:
@@ -490,10 +457,7 @@ def extension_notice(
         addressee=_addressee(petitioner),
         body=body,
         issued_on=issued_on,
-        number=number,
-        note=note,
-        masthead=masthead,
-        copy_to=copy_to,
+        issuing=issuing,
     )
 
 
@@ -532,10 +496,7 @@ def opinion(
     hearing_held: bool = False,
     channel: str = "",
     collective: bool = False,
-    number: str = "",
-    note: str = "",
-    masthead: str = "",
-    copy_to: str = "",
+    **issuing: Unpack[Issuing],
 ) -> DocumentSpec:
     """信访处理意见书 (Art 31 item 六, Art 32): request; facts and reasons; the opinion with its legal basis and
     result (`support` 予以支持 / `explain` 解释说明 / `reject` 不予支持); the right to 复查 within 30 days at
@@ -570,10 +531,7 @@ def opinion(
         addressee=_addressee(petitioner),
         body=body,
         issued_on=issued_on,
-        number=number,
-        note=note,
-        masthead=masthead,
-        copy_to=copy_to,
+        issuing=issuing,
     )
 
 
@@ -602,10 +560,7 @@ def review_opinion(
     issued_on: datetime.date,
     disposition: str = "",
     collective: bool = False,
-    number: str = "",
-    note: str = "",
-    masthead: str = "",
-    copy_to: str = "",
+    **issuing: Unpack[Issuing],
 ) -> DocumentSpec:
     """复查意见书 (Art 35), with the right to 复核 within 30 days at `rereview_unit_name`, one level up (Art 36).
 
@@ -640,10 +595,7 @@ def review_opinion(
         addressee=_addressee(petitioner),
         body=body,
         issued_on=issued_on,
-        number=number,
-        note=note,
-        masthead=masthead,
-        copy_to=copy_to,
+        issuing=issuing,
     )
 
 
@@ -664,10 +616,7 @@ def rereview_opinion(
     disposition: str = "",
     hearing_held: bool = False,
     collective: bool = False,
-    number: str = "",
-    note: str = "",
-    masthead: str = "",
-    copy_to: str = "",
+    **issuing: Unpack[Issuing],
 ) -> DocumentSpec:
     """复核意见书 (Art 36): final — the same facts and reasons are not accepted again (Art 36 (3))."""
     you = _you(collective)
@@ -702,8 +651,5 @@ def rereview_opinion(
         addressee=_addressee(petitioner),
         body=body,
         issued_on=issued_on,
-        number=number,
-        note=note,
-        masthead=masthead,
-        copy_to=copy_to,
+        issuing=issuing,
     )

@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -27,6 +26,7 @@ from xinfang.cases.models import Case
 from xinfang.core.errors import DomainError
 from xinfang.core.masking import mask_name, mask_phone
 from xinfang.core.scope import access_object, has_perm
+from xinfang.core.view_helpers import page_of, private_download, refusal_shown_on
 from xinfang.core.views import perm_required
 from xinfang.documents.selectors import documents_of
 from xinfang.leadership import exports, forms, selectors, services
@@ -43,8 +43,6 @@ from xinfang.leadership.models import (
 from xinfang.leadership.quotas import STATE_COLORS, STATE_LABELS, quota_values
 from xinfang.orgs.models import Level, Unit
 
-PAGE_SIZE = 30
-
 FileView = Callable[..., HttpResponseBase]
 
 
@@ -57,15 +55,11 @@ def _post_data(request: HttpRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
 
 
-def _page(request: HttpRequest, qs: Any) -> Any:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _xlsx(request: HttpRequest, ledger: str, filters: dict[str, Any]) -> FileResponse:
+def _xlsx(request: HttpRequest, ledger: str, filter_form: type[Any]) -> FileResponse:
+    """A list's xlsx export: the list page's filter form, the same selector (exports.ledger_export)."""
+    filters = filter_form(request.GET or None, user=request.user).filters()
     export = exports.ledger_export(actor=request.user, ledger=ledger, filters=filters, request=request)
-    response = FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=exports.XLSX)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(export.file, filename=export.filename, content_type=exports.XLSX)
 
 
 def _list_context(request: HttpRequest, form: Any, page: Any, **extra: Any) -> dict[str, Any]:
@@ -160,8 +154,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
 @_file_perm(VIEW_PERM)
 @require_GET
 def compliance_export(request: HttpRequest) -> FileResponse:
-    form = forms.ComplianceForm(request.GET or None, user=request.user)
-    return _xlsx(request, "compliance", form.filters())
+    return _xlsx(request, "compliance", forms.ComplianceForm)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -173,12 +166,9 @@ def compliance_export(request: HttpRequest) -> FileResponse:
 def quotas(request: HttpRequest) -> HttpResponse:
     form = forms.QuotaForm(_post_data(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form, forms.show_domain_error):
             for code, minimum, period in form.values():
                 services.quota_update(actor=request.user, code=code, minimum=minimum, period=period, request=request)
-        except DomainError as e:
-            forms.show_domain_error(form, e)
-        else:
             messages.success(request, "配额已保存。")
             return redirect("leadership:quotas")
     return render(request, "leadership/quotas.html", {"form": form})
@@ -192,15 +182,14 @@ def quotas(request: HttpRequest) -> HttpResponse:
 @require_GET
 def meeting_list(request: HttpRequest) -> HttpResponse:
     form = forms.MeetingFilterForm(request.GET or None, user=request.user)
-    page = _page(request, selectors.meeting_list(request.user, **form.filters()))
+    page = page_of(request, selectors.meeting_list(request.user, **form.filters()))
     return render(request, "leadership/meeting_list.html", _list_context(request, form, page))
 
 
 @_file_perm(VIEW_PERM)
 @require_GET
 def meeting_export(request: HttpRequest) -> FileResponse:
-    form = forms.MeetingFilterForm(request.GET or None, user=request.user)
-    return _xlsx(request, "meeting", form.filters())
+    return _xlsx(request, "meeting", forms.MeetingFilterForm)
 
 
 @perm_required(RECORD_PERM)
@@ -210,7 +199,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     form = forms.MeetingForm(post, request.FILES if post is not None else None, user=request.user)
     if post is not None and form.is_valid():
         d = form.cleaned_data
-        try:
+        with refusal_shown_on(form, forms.show_domain_error):
             meeting = services.meeting_record(
                 actor=request.user,
                 unit=d["unit"],
@@ -221,9 +210,6 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
                 minutes=d["minutes"],
                 request=request,
             )
-        except DomainError as e:
-            forms.show_domain_error(form, e)
-        else:
             messages.success(request, "党委会研究信访工作情况已记录。")
             return redirect("leadership:meeting-detail", pk=meeting.pk)
     return render(
@@ -250,11 +236,7 @@ def meeting_minutes(request: HttpRequest, pk: int) -> FileResponse:
         handle = meeting.minutes.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404("会议纪要文件不存在") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=meeting.minutes_name, content_type=meeting.minutes_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(handle, filename=meeting.minutes_name, content_type=meeting.minutes_type)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -268,7 +250,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     if not request.GET:
         filters["date_from"] = timezone.localdate()
-    page = _page(request, selectors.reception_day_list(request.user, **filters))
+    page = page_of(request, selectors.reception_day_list(request.user, **filters))
     return render(
         request, "leadership/day_list.html", _list_context(request, form, page, upcoming_only=not request.GET)
     )
@@ -277,8 +259,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
 @_file_perm(VIEW_PERM)
 @require_GET
 def day_export(request: HttpRequest) -> FileResponse:
-    form = forms.ReceptionDayFilterForm(request.GET or None, user=request.user)
-    return _xlsx(request, "reception_day", form.filters())
+    return _xlsx(request, "reception_day", forms.ReceptionDayFilterForm)
 
 
 @perm_required(RECORD_PERM)
@@ -288,7 +269,7 @@ def day_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         post = d["leader_post"]
-        try:
+        with refusal_shown_on(form, forms.show_domain_error):
             day = services.reception_day_plan(
                 actor=request.user,
                 unit=post.unit,
@@ -300,9 +281,6 @@ def day_create(request: HttpRequest) -> HttpResponse:
                 published=d["published"],
                 request=request,
             )
-        except DomainError as e:
-            forms.show_domain_error(form, e)
-        else:
             messages.success(request, "接访日已安排。")
             return redirect("leadership:day-detail", pk=day.pk)
     return render(
@@ -387,7 +365,7 @@ def _visitor_rows(reception: Any) -> list[dict[str, Any]]:
 @require_GET
 def reception_list(request: HttpRequest) -> HttpResponse:
     form = forms.ReceptionFilterForm(request.GET or None, user=request.user)
-    page = _page(request, selectors.reception_list(request.user, **form.filters()))
+    page = page_of(request, selectors.reception_list(request.user, **form.filters()))
     rows = [{"r": r, "visitors": _visitor_rows(r)} for r in page.object_list]
     return render(request, "leadership/reception_list.html", _list_context(request, form, page, rows=rows))
 
@@ -395,8 +373,7 @@ def reception_list(request: HttpRequest) -> HttpResponse:
 @_file_perm(VIEW_PERM)
 @require_GET
 def reception_export(request: HttpRequest) -> FileResponse:
-    form = forms.ReceptionFilterForm(request.GET or None, user=request.user)
-    return _xlsx(request, "reception", form.filters())
+    return _xlsx(request, "reception", forms.ReceptionFilterForm)
 
 
 @perm_required(RECORD_PERM)
@@ -414,7 +391,7 @@ def reception_create(request: HttpRequest) -> HttpResponse:
     if post is not None and form.is_valid():
         d = form.cleaned_data
         lp = d["leader_post"]
-        try:
+        with refusal_shown_on(form, forms.show_domain_error):
             reception = services.reception_record(
                 actor=request.user,
                 leader=lp.user,
@@ -428,9 +405,6 @@ def reception_create(request: HttpRequest) -> HttpResponse:
                 reception_day=day,
                 request=request,
             )
-        except DomainError as e:
-            forms.show_domain_error(form, e)
-        else:
             messages.success(request, "接访情况已记入台账。")
             return redirect("leadership:reception-detail", pk=reception.pk)
     context = _form_context(form, "登记领导接访", "leadership:reception-list", "领导接访台账", day=day)
@@ -467,13 +441,10 @@ def reception_link_case(request: HttpRequest, pk: int) -> HttpResponse:
     reception = selectors.access_reception(request.user, pk, RECORD_PERM)
     form = forms.LinkCaseForm(request.POST, user=request.user)
     if form.is_valid():
-        try:
+        with refusal_shown_on(form, forms.show_domain_error):
             services.reception_link_case(
                 actor=request.user, reception=reception, case=form.cleaned_data["case_number"], request=request
             )
-        except DomainError as e:
-            forms.show_domain_error(form, e)
-        else:
             messages.success(request, "已关联信访事项。")
             return redirect("leadership:reception-detail", pk=reception.pk)
     return render(request, "leadership/reception_detail.html", _reception_context(request, reception, form))
@@ -487,7 +458,7 @@ def reception_link_case(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def ownership_list(request: HttpRequest) -> HttpResponse:
     form = forms.OwnershipFilterForm(request.GET or None, user=request.user)
-    page = _page(request, selectors.ownership_list(request.user, **form.filters()))
+    page = page_of(request, selectors.ownership_list(request.user, **form.filters()))
     return render(
         request,
         "leadership/ownership_list.html",
@@ -500,8 +471,7 @@ def ownership_list(request: HttpRequest) -> HttpResponse:
 @_file_perm(VIEW_PERM)
 @require_GET
 def ownership_export(request: HttpRequest) -> FileResponse:
-    form = forms.OwnershipFilterForm(request.GET or None, user=request.user)
-    return _xlsx(request, "ownership", form.filters())
+    return _xlsx(request, "ownership", forms.OwnershipFilterForm)
 
 
 def _prefill_case(request: HttpRequest) -> Case | None:
@@ -531,7 +501,7 @@ def ownership_create(request: HttpRequest) -> HttpResponse:
     if post is not None and form.is_valid():
         d = form.cleaned_data
         lp = d["leader_post"]
-        try:
+        with refusal_shown_on(form, forms.show_domain_error):
             ownership = services.ownership_assign(
                 actor=request.user,
                 case=d["case_number"],
@@ -548,9 +518,6 @@ def ownership_create(request: HttpRequest) -> HttpResponse:
                 replace=d["replace"],
                 request=request,
             )
-        except DomainError as e:
-            forms.show_domain_error(form, e)
-        else:
             messages.success(request, "领导包案已确定，包案责任书已生成。")
             return redirect("leadership:ownership-detail", pk=ownership.pk)
     context = _form_context(
@@ -599,7 +566,7 @@ def ownership_progress(request: HttpRequest, pk: int) -> HttpResponse:
     ownership = selectors.access_ownership(request.user, pk, RECORD_PERM)
     form = forms.ProgressForm(request.POST, ownership=ownership)
     if form.is_valid():
-        try:
+        with refusal_shown_on(form, forms.show_domain_error):
             services.ownership_progress(
                 actor=request.user,
                 ownership=ownership,
@@ -608,9 +575,6 @@ def ownership_progress(request: HttpRequest, pk: int) -> HttpResponse:
                 checklist=form.checklist(),
                 request=request,
             )
-        except DomainError as e:
-            forms.show_domain_error(form, e)
-        else:
             messages.success(request, "包案进展已记录。")
             return redirect("leadership:ownership-detail", pk=ownership.pk)
     return render(
@@ -625,7 +589,7 @@ def ownership_settle(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.SettleForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
-        try:
+        with refusal_shown_on(form, forms.show_domain_error):
             services.ownership_settle(
                 actor=request.user,
                 ownership=ownership,
@@ -634,9 +598,6 @@ def ownership_settle(request: HttpRequest, pk: int) -> HttpResponse:
                 note=d["note"],
                 request=request,
             )
-        except DomainError as e:
-            forms.show_domain_error(form, e)
-        else:
             messages.success(request, "包案已结束。")
             return redirect("leadership:ownership-detail", pk=ownership.pk)
     return render(request, "leadership/ownership_detail.html", _ownership_context(request, ownership, settle_form=form))
@@ -668,7 +629,7 @@ def ownership_letter(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def supervision_list(request: HttpRequest) -> HttpResponse:
     form = forms.SupervisionFilterForm(request.GET or None, user=request.user)
-    page = _page(request, selectors.supervision_list(request.user, **form.filters()))
+    page = page_of(request, selectors.supervision_list(request.user, **form.filters()))
     checks = selectors.supervision_owner_checks(page.object_list)
     rows = [{"s": s, "check": checks[s.pk]} for s in page.object_list]
     return render(
@@ -696,8 +657,7 @@ def _can_list_supervision(user: Any) -> bool:
 @_file_perm(VIEW_PERM)
 @require_GET
 def supervision_export(request: HttpRequest) -> FileResponse:
-    form = forms.SupervisionFilterForm(request.GET or None, user=request.user)
-    return _xlsx(request, "supervision", form.filters())
+    return _xlsx(request, "supervision", forms.SupervisionFilterForm)
 
 
 @perm_required(SUPERVISE_PERM)
@@ -710,7 +670,7 @@ def supervision_create(request: HttpRequest) -> HttpResponse:
     form.initial.setdefault("deadline", forms.default_deadline(30))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with refusal_shown_on(form, forms.show_domain_error):
             supervision = services.supervision_open(
                 actor=request.user,
                 case=d["case_number"],
@@ -721,9 +681,6 @@ def supervision_create(request: HttpRequest) -> HttpResponse:
                 requirements=d["requirements"],
                 request=request,
             )
-        except DomainError as e:
-            forms.show_domain_error(form, e)
-        else:
             messages.success(request, "已挂牌督办。请确定支队主官包案。")
             return redirect("leadership:supervision-detail", pk=supervision.pk)
     context = _form_context(form, "挂牌督办", "leadership:supervision-list", "挂牌督办", case=case, submit_label="挂牌")
@@ -763,7 +720,7 @@ def supervision_progress(request: HttpRequest, pk: int) -> HttpResponse:
     supervision = selectors.access_supervision(request.user, pk, RECORD_PERM)
     form = forms.ReportForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_shown_on(form, forms.show_domain_error):
             services.supervision_report(
                 actor=request.user,
                 supervision=supervision,
@@ -771,9 +728,6 @@ def supervision_progress(request: HttpRequest, pk: int) -> HttpResponse:
                 content=form.cleaned_data["content"],
                 request=request,
             )
-        except DomainError as e:
-            forms.show_domain_error(form, e)
-        else:
             messages.success(request, "督办进展已报送。")
             return redirect("leadership:supervision-detail", pk=supervision.pk)
     return render(
@@ -787,7 +741,7 @@ def supervision_lift(request: HttpRequest, pk: int) -> HttpResponse:
     supervision = selectors.access_supervision(request.user, pk, SUPERVISE_PERM)
     form = forms.LiftForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_shown_on(form, forms.show_domain_error):
             services.supervision_lift(
                 actor=request.user,
                 supervision=supervision,
@@ -795,9 +749,6 @@ def supervision_lift(request: HttpRequest, pk: int) -> HttpResponse:
                 lifted_on=form.cleaned_data["lifted_on"],
                 request=request,
             )
-        except DomainError as e:
-            forms.show_domain_error(form, e)
-        else:
             messages.success(request, "督办已解除。")
             return redirect("leadership:supervision-detail", pk=supervision.pk)
     return render(

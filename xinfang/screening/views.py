@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime
 import io
 from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from xinfang.cases.models import Case
 from xinfang.core.errors import DomainError
 from xinfang.core.forms import add_domain_error
 from xinfang.core.scope import has_perm
+from xinfang.core.view_helpers import page_of, private_download, refusal_shown_on
 from xinfang.core.views import perm_required
 from xinfang.documents.models import CONTENT_TYPES, GeneratedDocument
 from xinfang.documents.services import document_download
@@ -44,18 +45,47 @@ from xinfang.screening.models import (
     ReportState,
 )
 
-PAGE_SIZE = 30
+# Where a service's refusal is shown on these forms (add_domain_error's field_map).
+_REPORT_ERROR_FIELDS = {"items": "__all__", "period_start": "__all__", "period": "__all__"}
+_CONFLICT_ERROR_FIELDS = {"cases": "case_numbers"}
 
 
-def _page(request: HttpRequest, items: Any) -> Any:
-    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+def _list_page(request: HttpRequest, template: str, form: Any, items: Any, **extra: Any) -> HttpResponse:
+    """A filtered list: its form, one page of `items`, the query string its export link repeats."""
+    context = {"form": form, "page_obj": page_of(request, items), "export_query": request.GET.urlencode()}
+    return render(request, template, {**context, **extra})
 
 
 def _export(request: HttpRequest, name: str, filters: dict[str, Any]) -> HttpResponse:
     export = exports.export(actor=request.user, name=name, filters=filters, request=request)
-    response = FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=exports.XLSX)
-    response["Cache-Control"] = "private, no-store"
+    response = private_download(export.file, filename=export.filename, content_type=exports.XLSX)
     return cast(HttpResponse, response)  # a streaming response; perm_required's views are typed HttpResponse
+
+
+def _form_errors(form: Any) -> str:
+    return "；".join(str(e) for errs in form.errors.values() for e in errs)
+
+
+def _flash_action(
+    request: HttpRequest,
+    form: Any,
+    service: Callable[..., Any],
+    *,
+    done: str | Callable[[Any], str],
+    invalid: str,
+    **objects: Any,
+) -> None:
+    """A button on a detail page (the caller redirects back to it): when `form` is valid, one service call with the
+    form's data and `objects`; its success (`done`, or `done(result)`), its refusal or `invalid` is flashed."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return
+    try:
+        result = service(actor=request.user, request=request, **objects, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done(result) if callable(done) else done)
 
 
 def _unit_for(request: HttpRequest, perm: str, levels: tuple[str, ...] | None = None) -> Unit:
@@ -79,6 +109,10 @@ def _unit_for(request: HttpRequest, perm: str, levels: tuple[str, ...] | None = 
 
 def _units_for(request: HttpRequest, perm: str, levels: tuple[str, ...] | None = None) -> list[Unit]:
     return list(selectors.scope_units(request.user, levels=levels, perm=perm))
+
+
+def _simple_form(request: HttpRequest, form: Any, title: str, back: str) -> HttpResponse:
+    return render(request, "screening/simple_form.html", {"form": form, "title": title, "back": back})
 
 
 def _can(request: HttpRequest, perm: str) -> bool:
@@ -144,23 +178,13 @@ def board_export(request: HttpRequest) -> HttpResponse:
 def report_list(request: HttpRequest) -> HttpResponse:
     form = forms.ReportFilterForm(request.GET or None, user=request.user)
     reports = selectors.report_list(request.user, **form.filters())
-    return render(
-        request,
-        "screening/report_list.html",
-        {
-            "form": form,
-            "page_obj": _page(request, reports),
-            "can_report": _can(request, REPORT_PERM),
-            "export_query": request.GET.urlencode(),
-        },
-    )
+    return _list_page(request, "screening/report_list.html", form, reports, can_report=_can(request, REPORT_PERM))
 
 
 @perm_required(VIEW_PERM)
 @require_GET
 def report_export(request: HttpRequest) -> HttpResponse:
-    form = forms.ReportFilterForm(request.GET or None, user=request.user)
-    return _export(request, "reports", form.filters())
+    return _export(request, "reports", forms.ReportFilterForm(request.GET or None, user=request.user).filters())
 
 
 def _default_target(request: HttpRequest) -> dict[str, Any]:
@@ -186,7 +210,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         rule = rules["special"] if kind == periods.DAY else selectors.rule_for(unit, rules)
         form = forms.ReportForm(request.POST if request.method == "POST" else None, user=request.user, unit=unit)
         if request.method == "POST" and form.is_valid():
-            try:
+            with refusal_shown_on(form, partial(add_domain_error, field_map=_REPORT_ERROR_FIELDS)):
                 report = services.report_file(
                     actor=request.user,
                     unit=unit,
@@ -197,9 +221,6 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     summary=form.cleaned_data["summary"],
                     request=request,
                 )
-            except DomainError as exc:
-                add_domain_error(form, exc, {"items": "__all__", "period_start": "__all__", "period": "__all__"})
-            else:
                 word = "零报告" if report.is_zero else "排查报告"
                 messages.success(request, f"{unit.name}{periods.period_label(kind, start)}{word}已报送。")
                 return redirect("screening:report-detail", pk=report.pk)
@@ -251,24 +272,20 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def conflict_list(request: HttpRequest) -> HttpResponse:
     form = forms.ConflictFilterForm(request.GET or None, user=request.user)
-    return render(
+    return _list_page(
         request,
         "screening/conflict_list.html",
-        {
-            "form": form,
-            "page_obj": _page(request, selectors.conflict_list(request.user, **form.filters())),
-            "counts": selectors.conflict_counts(request.user),
-            "can_report": _can(request, REPORT_PERM),
-            "export_query": request.GET.urlencode(),
-        },
+        form,
+        selectors.conflict_list(request.user, **form.filters()),
+        counts=selectors.conflict_counts(request.user),
+        can_report=_can(request, REPORT_PERM),
     )
 
 
 @perm_required(VIEW_PERM)
 @require_GET
 def conflict_export(request: HttpRequest) -> HttpResponse:
-    form = forms.ConflictFilterForm(request.GET or None, user=request.user)
-    return _export(request, "conflicts", form.filters())
+    return _export(request, "conflicts", forms.ConflictFilterForm(request.GET or None, user=request.user).filters())
 
 
 @perm_required(REPORT_PERM)
@@ -278,7 +295,7 @@ def conflict_new(request: HttpRequest) -> HttpResponse:
     form = forms.ConflictForm(request.POST or None, user=request.user, unit=unit)
     if request.method == "POST" and form.is_valid():
         cases, people = form.links()
-        try:
+        with refusal_shown_on(form, partial(add_domain_error, field_map=_CONFLICT_ERROR_FIELDS)):
             conflict = services.conflict_create(
                 actor=request.user,
                 unit=unit,
@@ -295,9 +312,6 @@ def conflict_new(request: HttpRequest) -> HttpResponse:
                 petitioners=people,
                 request=request,
             )
-        except DomainError as exc:
-            add_domain_error(form, exc, {"cases": "case_numbers"})
-        else:
             messages.success(request, "矛盾纠纷已建档立账。")
             return redirect("screening:conflict-detail", pk=conflict.pk)
     return render(
@@ -350,7 +364,7 @@ def conflict_edit(request: HttpRequest, pk: int) -> HttpResponse:
         cases, people = form.links()
         hidden = [cid for cid in case_ids if cid not in {c.pk for c in visible_cases}]
         hidden_people = list(conflict.petitioners.filter(case_id__in=hidden).values_list("pk", flat=True))
-        try:
+        with refusal_shown_on(form, partial(add_domain_error, field_map=_CONFLICT_ERROR_FIELDS)):
             services.conflict_update(
                 actor=request.user,
                 conflict=conflict,
@@ -368,9 +382,6 @@ def conflict_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 petitioners=[p.pk for p in people] + hidden_people,
                 request=request,
             )
-        except DomainError as exc:
-            add_domain_error(form, exc, {"cases": "case_numbers"})
-        else:
             messages.success(request, "台账已修改。")
             return redirect("screening:conflict-detail", pk=conflict.pk)
     return render(
@@ -385,16 +396,18 @@ def conflict_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def conflict_progress(request: HttpRequest, pk: int) -> HttpResponse:
     conflict = selectors.access_conflict(request.user, pk, REPORT_PERM)
     form = forms.ProgressForm(request.POST, conflict=conflict)
-    if form.is_valid():
-        try:
-            services.conflict_progress_add(actor=request.user, conflict=conflict, request=request, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            done = form.cleaned_data["status"] == ConflictStatus.RESOLVED
-            messages.success(request, "已记录化解进展，该矛盾纠纷已化解。" if done else "已记录化解进展。")
-    else:
-        messages.error(request, "进展内容有误：" + "；".join(str(e) for errs in form.errors.values() for e in errs))
+    _flash_action(
+        request,
+        form,
+        services.conflict_progress_add,
+        conflict=conflict,
+        done=lambda _: (
+            "已记录化解进展，该矛盾纠纷已化解。"
+            if form.cleaned_data["status"] == ConflictStatus.RESOLVED
+            else "已记录化解进展。"
+        ),
+        invalid="进展内容有误：" + _form_errors(form),
+    )
     return redirect("screening:conflict-detail", pk=conflict.pk)
 
 
@@ -420,7 +433,7 @@ def period_list(request: HttpRequest) -> HttpResponse:
         request,
         "screening/period_list.html",
         {
-            "page_obj": _page(request, selectors.special_period_list(request.user)),
+            "page_obj": page_of(request, selectors.special_period_list(request.user)),
             "today": today,
             "suggestions": suggestions,
             "suggest_year": suggest_year,
@@ -442,16 +455,11 @@ def period_export(request: HttpRequest) -> HttpResponse:
 def period_new(request: HttpRequest) -> HttpResponse:
     form = forms.SpecialPeriodForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             period = services.special_period_declare(actor=request.user, request=request, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
             messages.success(request, f"已宣布特殊时期：{period.name}。范围内各单位每日报告并落实24小时值班。")
             return redirect("screening:period-detail", pk=period.pk)
-    return render(
-        request, "screening/simple_form.html", {"form": form, "title": "宣布特殊时期", "back": "screening:period-list"}
-    )
+    return _simple_form(request, form, "宣布特殊时期", "screening:period-list")
 
 
 @perm_required(DECLARE_PERM)
@@ -528,18 +536,14 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def period_end(request: HttpRequest, pk: int) -> HttpResponse:
     period = selectors.access_special_period(request.user, pk, DECLARE_PERM)
-    form = forms.EndPeriodForm(request.POST)
-    if form.is_valid():
-        try:
-            period = services.special_period_end(
-                actor=request.user, period=period, request=request, **form.cleaned_data
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "特殊时期已撤销。" if period.cancelled_at else "特殊时期已提前结束。")
-    else:
-        messages.error(request, "请填写最后一日和原因。")
+    _flash_action(
+        request,
+        forms.EndPeriodForm(request.POST),
+        services.special_period_end,
+        period=period,
+        done=lambda ended: "特殊时期已撤销。" if ended.cancelled_at else "特殊时期已提前结束。",
+        invalid="请填写最后一日和原因。",
+    )
     return redirect("screening:period-detail", pk=period.pk)
 
 
@@ -549,11 +553,7 @@ def shift_list(request: HttpRequest) -> HttpResponse:
     form = forms.BoardForm(request.GET or None)
     day = form.day() if request.GET.get("date") else None
     shifts = selectors.duty_shift_list(request.user, day=day)
-    return render(
-        request,
-        "screening/shift_list.html",
-        {"form": form, "page_obj": _page(request, shifts), "export_query": request.GET.urlencode()},
-    )
+    return _list_page(request, "screening/shift_list.html", form, shifts)
 
 
 @perm_required(VIEW_PERM)
@@ -580,13 +580,10 @@ def shift_new(request: HttpRequest) -> HttpResponse:
     }
     form = forms.ShiftForm(request.POST or None, initial=initial, unit=unit, day=day)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             services.duty_shift_add(
                 actor=request.user, special_period=period, unit=unit, request=request, **form.cleaned_data
             )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
             messages.success(request, "值班已安排。")
             return redirect(f"{reverse('screening:period-detail', args=[period.pk])}?date={day.isoformat()}")
     return render(request, "screening/shift_form.html", {"form": form, "period": period, "unit": unit, "day": day})
@@ -600,24 +597,20 @@ def shift_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def warning_list(request: HttpRequest) -> HttpResponse:
     form = forms.WarningFilterForm(request.GET or None, user=request.user)
-    return render(
+    return _list_page(
         request,
         "screening/warning_list.html",
-        {
-            "form": form,
-            "page_obj": _page(request, selectors.warning_list(request.user, **form.filters())),
-            "awaiting": selectors.warnings_awaiting(request.user),
-            "can_raise": _can(request, WARN_PERM),
-            "export_query": request.GET.urlencode(),
-        },
+        form,
+        selectors.warning_list(request.user, **form.filters()),
+        awaiting=selectors.warnings_awaiting(request.user),
+        can_raise=_can(request, WARN_PERM),
     )
 
 
 @perm_required(VIEW_PERM)
 @require_GET
 def warning_export(request: HttpRequest) -> HttpResponse:
-    form = forms.WarningFilterForm(request.GET or None, user=request.user)
-    return _export(request, "warnings", form.filters())
+    return _export(request, "warnings", forms.WarningFilterForm(request.GET or None, user=request.user).filters())
 
 
 @perm_required(WARN_PERM)
@@ -625,16 +618,11 @@ def warning_export(request: HttpRequest) -> HttpResponse:
 def warning_new(request: HttpRequest) -> HttpResponse:
     form = forms.WarningForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             warning = services.warning_raise(actor=request.user, request=request, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
             messages.success(request, "预警信息已报告上一级。")
             return redirect("screening:warning-detail", pk=warning.pk)
-    return render(
-        request, "screening/simple_form.html", {"form": form, "title": "报告预警信息", "back": "screening:warning-list"}
-    )
+    return _simple_form(request, form, "报告预警信息", "screening:warning-list")
 
 
 @perm_required(VIEW_PERM)
@@ -695,21 +683,7 @@ def warning_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     warning = selectors.access_warning(request.user, pk, WARN_PERM)
     service, done = WARNING_STEPS[step]
     form = forms.WarningStepForm(request.POST)
-    if form.is_valid():
-        try:
-            service(
-                actor=request.user,
-                warning=warning,
-                note=form.cleaned_data["note"],
-                at=form.cleaned_data["at"],
-                request=request,
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, done)
-    else:
-        messages.error(request, "请填写情况说明。")
+    _flash_action(request, form, service, warning=warning, done=done, invalid="请填写情况说明。")
     return redirect("screening:warning-detail", pk=warning.pk)
 
 
@@ -725,7 +699,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
         request,
         "screening/inspection_list.html",
         {
-            "page_obj": _page(request, selectors.inspection_list(request.user)),
+            "page_obj": page_of(request, selectors.inspection_list(request.user)),
             "uninspected": selectors.detachments_without_inspection(request.user, today),
             "quarter": periods.period_label(periods.QUARTER, periods.bounds(periods.QUARTER, today)[0]),
             "open_items": list(selectors.open_rectification_items(request.user)[:50]),
@@ -748,11 +722,8 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
     unit = _unit_for(request, INSPECT_PERM, levels)
     form = forms.InspectionForm(request.POST or None, unit=unit)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             inspection = services.inspection_create(actor=request.user, unit=unit, request=request, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
             messages.success(request, "督查情况已记录，请在下方添加整改事项。")
             return redirect("screening:inspection-detail", pk=inspection.pk)
     return render(
@@ -789,15 +760,14 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def rectification_add(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = selectors.access_inspection(request.user, pk, INSPECT_PERM)
     form = forms.RectificationForm(request.POST, unit=inspection.unit)
-    if form.is_valid():
-        try:
-            services.rectification_add(actor=request.user, inspection=inspection, request=request, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "整改事项已添加。")
-    else:
-        messages.error(request, "整改事项填写有误：" + "；".join(str(e) for errs in form.errors.values() for e in errs))
+    _flash_action(
+        request,
+        form,
+        services.rectification_add,
+        inspection=inspection,
+        done="整改事项已添加。",
+        invalid="整改事项填写有误：" + _form_errors(form),
+    )
     return redirect("screening:inspection-detail", pk=inspection.pk)
 
 
@@ -806,15 +776,14 @@ def rectification_add(request: HttpRequest, pk: int) -> HttpResponse:
 def rectification_close(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.access_rectification_item(request.user, pk, INSPECT_PERM)
     form = forms.CloseItemForm(request.POST)
-    if form.is_valid():
-        try:
-            services.rectification_close(actor=request.user, item=item, request=request, **form.cleaned_data)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "整改事项已完成。")
-    else:
-        messages.error(request, "请填写整改完成日期和整改情况。")
+    _flash_action(
+        request,
+        form,
+        services.rectification_close,
+        item=item,
+        done="整改事项已完成。",
+        invalid="请填写整改完成日期和整改情况。",
+    )
     return redirect("screening:inspection-detail", pk=item.inspection_id)
 
 
@@ -824,7 +793,7 @@ def bulletin_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "screening/bulletin_list.html",
-        {"page_obj": _page(request, selectors.bulletin_list(request.user)), "can_issue": _can(request, INSPECT_PERM)},
+        {"page_obj": page_of(request, selectors.bulletin_list(request.user)), "can_issue": _can(request, INSPECT_PERM)},
     )
 
 
@@ -839,16 +808,11 @@ def bulletin_export(request: HttpRequest) -> HttpResponse:
 def bulletin_new(request: HttpRequest) -> HttpResponse:
     form = forms.BulletinForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             bulletin = services.bulletin_issue(actor=request.user, request=request, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
             messages.success(request, "通报已生成。")
             return redirect("screening:bulletin-detail", pk=bulletin.pk)
-    return render(
-        request, "screening/simple_form.html", {"form": form, "title": "生成通报", "back": "screening:bulletin-list"}
-    )
+    return _simple_form(request, form, "生成通报", "screening:bulletin-list")
 
 
 def _bulletin_document(bulletin: Any) -> GeneratedDocument | None:
@@ -885,10 +849,9 @@ def bulletin_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         data = document_download(actor=request.user, document=document, fmt=fmt, request=request)
     except DomainError as exc:
         return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
-    response = FileResponse(
-        io.BytesIO(data), as_attachment=True, filename=document.download_filename(fmt), content_type=CONTENT_TYPES[fmt]
+    response = private_download(
+        io.BytesIO(data), filename=document.download_filename(fmt), content_type=CONTENT_TYPES[fmt]
     )
-    response["Cache-Control"] = "private, no-store"
     return cast(HttpResponse, response)
 
 
@@ -900,16 +863,8 @@ def bulletin_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @require_GET
 def training_list(request: HttpRequest) -> HttpResponse:
     form = forms.TrainingFilterForm(request.GET or None)
-    return render(
-        request,
-        "screening/training_list.html",
-        {
-            "form": form,
-            "page_obj": _page(request, selectors.training_list(request.user, **form.filters())),
-            "can_train": _can(request, TRAIN_PERM),
-            "export_query": request.GET.urlencode(),
-        },
-    )
+    trainings = selectors.training_list(request.user, **form.filters())
+    return _list_page(request, "screening/training_list.html", form, trainings, can_train=_can(request, TRAIN_PERM))
 
 
 @perm_required(VIEW_PERM)
@@ -925,11 +880,8 @@ def training_new(request: HttpRequest) -> HttpResponse:
     unit = _unit_for(request, TRAIN_PERM, levels)
     form = forms.TrainingForm(request.POST or None, unit=unit)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown_on(form):
             training = services.training_create(actor=request.user, unit=unit, request=request, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
             messages.success(request, "培训已记录。")
             return redirect("screening:training-detail", pk=training.pk)
     return render(
@@ -963,17 +915,14 @@ def training_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def training_trainees(request: HttpRequest, pk: int) -> HttpResponse:
     training = selectors.access_training(request.user, pk, TRAIN_PERM)
     form = forms.TraineesForm(request.POST, unit=training.unit)
-    if form.is_valid():
-        try:
-            services.training_set_trainees(
-                actor=request.user, training=training, trainees=form.cleaned_data["trainees"], request=request
-            )
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, "参训人员已更新。")
-    else:
-        messages.error(request, "参训人员选择有误。")
+    _flash_action(
+        request,
+        form,
+        services.training_set_trainees,
+        training=training,
+        done="参训人员已更新。",
+        invalid="参训人员选择有误。",
+    )
     return redirect("screening:training-detail", pk=training.pk)
 
 

@@ -9,24 +9,17 @@ These rows are the ones to add to tests/test_permission_matrix.py (same kwargs f
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-USERS = ["anonymous", "d1b1.officer", "d1b2.officer", "d1.chief", "sysadmin", "secadmin", "auditor"]
-R = 302  # redirect to the login page (pages); the API answers 401
-A = 401
-Kw = Callable[[Any], dict[str, Any]]
+from tests.matrix import R, Row, app_routes, assert_row
+from tests.matrix import no_kwargs as _none
+
+A = 401  # the API answers 401 to an anonymous caller
 TODAY = timezone.localdate()
-
-
-def _none(w: Any) -> dict[str, Any]:
-    return {}
 
 
 def _group(w: Any) -> Any:
@@ -159,8 +152,8 @@ def _recommendation_pk(w: Any) -> dict[str, Any]:
     return {"pk": rec.pk}
 
 
-# name: (kwargs, GET statuses, POST statuses) — statuses in the order of USERS.
-MATRIX: dict[str, tuple[Kw, list[int], list[int]]] = {
+# name: (kwargs, GET statuses, POST statuses) — statuses in the order of tests.matrix.USERS.
+MATRIX: dict[str, Row] = {
     # 应急联动 (incidents.view: every business role; incidents.manage: officers, chiefs, leaders)
     "incidents:incident-list": (_none, [R, 200, 200, 200, 403, 403, 403], [R, 405, 405, 405, 403, 403, 403]),
     "incidents:incident-create": (_none, [R, 200, 200, 200, 403, 403, 403], [R, 200, 200, 200, 403, 403, 403]),
@@ -303,47 +296,22 @@ def _login(client: Any, user: Any) -> None:
     complete_second_factor(client, user)
 
 
-def _api_login(client: Any, user: Any) -> None:
-    client.force_authenticate(user=user)
-
-
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_matrix(name: str, method: str, world: Any, client: Any, settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "files"
-    kwargs, get_codes, post_codes = MATRIX[name]
-    url = reverse(name, kwargs=kwargs(world))
-    expected = get_codes if method == "get" else post_codes
-    got = []
-    for username in USERS:
-        with transaction.atomic():
-            client.logout()
-            if username != "anonymous":
-                _login(client, world.user(username))
-            response = getattr(client, method)(url)
-            got.append(response.status_code)
-            transaction.set_rollback(True)
-    assert got == expected, f"{method.upper()} {url}: {dict(zip(USERS, got, strict=True))}"
+    assert_row(client, world, name, method, MATRIX[name], sign_in=_login)
 
 
 def test_every_route_of_these_apps_is_in_the_matrix() -> None:
-    from tests.test_permission_matrix import _route_names
-
-    mine = {
-        n
-        for n in _route_names()
-        if n.startswith(("incidents:", "accountability:"))
-        or n.removeprefix("api:").startswith(
-            (
-                "contingency-plan",
-                "linkage-contact",
-                "incident",
-                "referral",
-                "assessment",
-                "review-check",
-                "lookback",
-                "accountability-action",
-            )
-        )
-    }
-    assert mine - set(MATRIX) == set()
+    api = (
+        "contingency-plan",
+        "linkage-contact",
+        "incident",
+        "referral",
+        "assessment",
+        "review-check",
+        "lookback",
+        "accountability-action",
+    )
+    assert app_routes(namespaces=("incidents", "accountability"), api_prefixes=api) - set(MATRIX) == set()

@@ -6,23 +6,15 @@ Empty POSTs: a form page answers 200 with its errors, the API 400; a write witho
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.urls import reverse
 
+from tests.matrix import R, Row, app_routes, assert_row
+from tests.matrix import no_kwargs as _none
 from xinfang.leadership import services
 from xinfang.leadership.tests.factories import case, meeting, ownership, reception, sign_in, supervision, today
-
-USERS = ["anonymous", "d1b1.officer", "d1b2.officer", "d1.chief", "sysadmin", "secadmin", "auditor"]
-R = 302  # to the sign-in page (pages); the API answers 401
-
-
-def _none(w: Any) -> dict[str, Any]:
-    return {}
 
 
 def _unit(w: Any) -> dict[str, Any]:
@@ -68,10 +60,8 @@ def _supervision(w: Any) -> dict[str, Any]:
     return {"pk": supervision(w, case(w, "d1b1")).pk}
 
 
-Kw = Callable[[Any], dict[str, Any]]
-
-# name: (kwargs, GET statuses, POST statuses) in the order of USERS.
-MATRIX: dict[str, tuple[Kw, list[int], list[int]]] = {
+# name: (kwargs, GET statuses, POST statuses) in the order of tests.matrix.USERS.
+MATRIX: dict[str, Row] = {
     "leadership:board": (_none, [R, 200, 200, 200, 403, 403, 403], [R, 405, 405, 405, 403, 403, 403]),
     "leadership:board-unit": (_unit, [R, 200, 404, 200, 403, 403, 403], [R, 405, 405, 405, 403, 403, 403]),
     "leadership:compliance": (_none, [R, 200, 200, 200, 403, 403, 403], [R, 405, 405, 405, 403, 403, 403]),
@@ -146,30 +136,11 @@ def _media(settings, tmp_path):
 
 
 def test_every_leadership_route_is_in_the_matrix() -> None:
-    from tests.test_permission_matrix import _route_names
-
-    ours = {n for n in _route_names() if n.startswith("leadership:")}
-    api = {
-        n
-        for n in _route_names()
-        if n.split(":")[-1].split("-")[0] in {"meeting", "reception", "ownership", "supervision", "compliance"}
-        and n.startswith("api:")
-    }
-    assert ours | api == set(MATRIX)
+    api = ("meeting-", "reception-", "ownership-", "supervision-", "compliance")
+    assert app_routes(namespaces=("leadership",), api_prefixes=api) == set(MATRIX)
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("name", sorted(MATRIX))
 def test_matrix(name: str, method: str, world: Any, client: Any) -> None:
-    kwargs, get_codes, post_codes = MATRIX[name]
-    expected = get_codes if method == "get" else post_codes
-    got = []
-    for username in USERS:
-        with transaction.atomic():
-            url = reverse(name, kwargs=kwargs(world))
-            client.logout()
-            if username != "anonymous":
-                sign_in(client, world.user(username))
-            got.append(getattr(client, method)(url).status_code)
-            transaction.set_rollback(True)
-    assert got == expected, f"{method.upper()} {name}: {dict(zip(USERS, got, strict=True))}"
+    assert_row(client, world, name, method, MATRIX[name], sign_in=sign_in, objects_per_user=True)

@@ -10,18 +10,12 @@ import datetime
 from typing import Any
 
 import pytest
-from django.db import transaction
-from django.urls import reverse
 
+from tests.matrix import R, Row, app_routes, assert_row
+from tests.matrix import no_kwargs as _none
 from xinfang.screening.tests.conftest import sign_in
 
-USERS = ["anonymous", "d1b1.officer", "d1b2.officer", "d1.chief", "sysadmin", "secadmin", "auditor"]
-R = 302
 D = datetime.date
-
-
-def _none(w: Any) -> dict[str, Any]:
-    return {}
 
 
 def _today() -> datetime.date:
@@ -143,7 +137,7 @@ N = [R, 405, 405, 405, 405, 405, 405]  # POST-only object routes: the method is 
 A = [401, 200, 200, 200, 403, 403, 403]  # (API) the status board
 AL = [401, 200, 200, 200, 200, 200, 200]  # (API) lists: empty for users without the screening scope
 
-ROWS: dict[str, tuple[Any, list[int], list[int]]] = {
+ROWS: dict[str, Row] = {
     "screening:board": (_none, V, X),
     "screening:board-export": (_none, V, X),
     "screening:report-list": (_none, V, X),
@@ -228,36 +222,13 @@ ROWS: dict[str, tuple[Any, list[int], list[int]]] = {
 }
 
 
-def _screening_routes() -> set[str]:
-    from tests.test_permission_matrix import _route_names
-
-    names = _route_names()
-    api = {
-        n for n in names
-        if n.startswith("api:") and any(n.startswith(f"api:{p}") for p in (
-            "screening-", "special-period", "duty-shift", "conflict", "warning", "inspection", "training"))
-    }  # fmt: skip
-    return {n for n in names if n.startswith("screening:")} | api
-
-
 def test_every_screening_route_has_a_row():
-    assert _screening_routes() == set(ROWS)
+    api = ("screening-", "special-period", "duty-shift", "conflict", "warning", "inspection", "training")
+    assert app_routes(namespaces=("screening",), api_prefixes=api) == set(ROWS)
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("name", sorted(ROWS))
 def test_rows(name: str, method: str, world: Any, client: Any, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path / "files"
-    kwargs, get_codes, post_codes = ROWS[name]
-    url = reverse(name, kwargs=kwargs(world))
-    expected = get_codes if method == "get" else post_codes
-    got = []
-    for username in USERS:
-        with transaction.atomic():
-            client.logout()
-            if username != "anonymous":
-                sign_in(client, world.user(username))
-            response = getattr(client, method)(url)
-            got.append(response.status_code)
-            transaction.set_rollback(True)
-    assert got == expected, f"{method.upper()} {url}: {dict(zip(USERS, got, strict=True))}"
+    assert_row(client, world, name, method, ROWS[name], sign_in=sign_in)
