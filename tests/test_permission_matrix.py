@@ -126,7 +126,7 @@ MATRIX: dict[str, tuple[Kw, list[int], list[int]]] = {
 }
 
 # Rows contributed by later parts, asserted here with the same seven users.
-for _rows in ("xinfang.notifications.tests.matrix", "xinfang.portal.tests.matrix"):
+for _rows in ("xinfang.notifications.tests.matrix", "xinfang.portal.tests.matrix", "xinfang.dashboard.tests.matrix"):
     MATRIX.update(importlib.import_module(_rows).ROWS)
 
 # Routes tested elsewhere with their own objects (named here so the coverage check knows them).

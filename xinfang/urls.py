@@ -12,6 +12,7 @@ urlpatterns = [
     path("accountability/", include("xinfang.accountability.urls")),
     path("notifications/", include("xinfang.notifications.urls")),
     path("portal/", include("xinfang.portal.urls")),
+    path("dashboard/", include("xinfang.dashboard.urls")),
     path("api/", include("xinfang.api.urls")),
 ]
 

@@ -8,6 +8,7 @@ from rest_framework.routers import SimpleRouter
 from xinfang.api import (
     accountability_urls,
     cases_views,
+    dashboard_urls,
     incidents_urls,
     leadership_urls,
     notifications_urls,
@@ -16,7 +17,15 @@ from xinfang.api import (
     views,
 )
 
-AREAS = (leadership_urls, screening_urls, incidents_urls, accountability_urls, notifications_urls, portal_urls)
+AREAS = (
+    leadership_urls,
+    screening_urls,
+    incidents_urls,
+    accountability_urls,
+    notifications_urls,
+    portal_urls,
+    dashboard_urls,
+)
 
 app_name = "api"
 

@@ -177,6 +177,8 @@ def case_list(
     awaiting_carry_out: bool = False,
     received_from: datetime.date | None = None,
     received_to: datetime.date | None = None,
+    concluded_from: datetime.date | None = None,
+    concluded_to: datetime.date | None = None,
     q: str = "",
     sort: str = "-received_on",
     today: datetime.date | None = None,
@@ -191,6 +193,9 @@ def case_list(
     """
     today = today or timezone.localdate()
     qs = with_deadline(Case.objects.visible_to(user), today)
+    narrowing = _scope_narrowing(user)
+    if narrowing is not None:
+        qs = qs.filter(narrowing)
     statuses = _as_list(status)
     if statuses:
         qs = qs.filter(status__in=statuses)
@@ -238,6 +243,10 @@ def case_list(
         qs = qs.filter(received_on__gte=received_from)
     if received_to:
         qs = qs.filter(received_on__lte=received_to)
+    if concluded_from:
+        qs = qs.filter(concluded_on__gte=concluded_from)
+    if concluded_to:
+        qs = qs.filter(concluded_on__lte=concluded_to)
     q = (q or "").strip()
     if q:
         people = Petitioner.objects.filter(case=OuterRef("pk")).filter(
@@ -252,6 +261,36 @@ def case_list(
     return qs.order_by(*SORTS.get(sort or "-received_on", SORTS["-received_on"]))
 
 
+def _scope_narrowing(user: Any) -> Q | None:
+    """A superset of visible_to(user)'s scope that PostgreSQL finds through indexes: the ids of the cases at the units
+    of the user's subtrees, of the cases those units forwarded or assigned elsewhere, and of the cases shared with
+    him, as ONE semi-join on a UNION subquery (no extra query). ANDed to visible_to it changes no row — visible_to
+    still decides — but it spares the sequential scan of every case that visible_to's OR (subtree path OR a
+    transfer from the subtree OR a share) forces: at a million cases that scan costs a 大队 officer's list ~1 s.
+    A scope that holds a root unit (the 局, or a 总队 without a 局 above it) sees nearly everything anyway; it gets
+    no narrowing (None)."""
+    from xinfang.core.scope import scope_paths, shared_ids
+    from xinfang.orgs.models import Unit
+
+    paths = scope_paths(user, VIEW_PERM)
+    if not paths or any(p.count("/") <= 2 for p in paths):  # "/<id>/": a root unit
+        return None
+    in_paths = Q()
+    for p in paths:
+        in_paths |= Q(path__startswith=p)
+    units = Unit.objects.filter(in_paths).order_by().values("pk")
+    candidates = (
+        Case.objects.filter(unit_id__in=units)
+        .order_by()
+        .values("pk")
+        .union(Transfer.objects.filter(from_unit_id__in=units).order_by().values("case_id"))
+    )
+    shared = shared_ids(user, Case)
+    if shared:
+        candidates = candidates.union(Case.objects.filter(pk__in=shared).order_by().values("pk"))
+    return Q(pk__in=candidates)
+
+
 def case_counts(user: Any, **filters: Any) -> dict[str, int]:
     """Counts by status of exactly the cases case_list(user, **filters) returns (dashboards)."""
     from django.db.models import Count
@@ -264,10 +303,16 @@ def case_counts(user: Any, **filters: Any) -> dict[str, int]:
     return counts
 
 
-def my_work(user: Any, today: datetime.date | None = None) -> QuerySet[Case]:
+MY_WORK_DUE = {"overdue": "已逾期", "soon": "7日内到期"}
+
+
+def my_work(user: Any, today: datetime.date | None = None, *, due: str = "", approval: bool = False) -> QuerySet[Case]:
     """The user's queue, overdue and due-soon first:
     open cases at a unit where he holds a handling post (exactly there, not the whole subtree) or that he
-    handles; opinions awaiting approval where he approves; objections awaiting his unit's decision."""
+    handles; opinions awaiting approval where he approves; objections awaiting his unit's decision.
+    `due` ("overdue" | "soon": within 7 days) and `approval` (opinions awaiting his approval) narrow it (the
+    dashboard's my-work figures link here)."""
+    today = today or timezone.localdate()
     grants = user_grants(user)
     handle_units = sorted({g.unit_id for g in grants if HANDLE in g.perms})
     approve_units = sorted({g.unit_id for g in grants if APPROVE in g.perms})
@@ -281,6 +326,17 @@ def my_work(user: Any, today: datetime.date | None = None) -> QuerySet[Case]:
         | Q(Exists(objections), status=Status.OBJECTED)
     )
     qs = with_deadline(Case.objects.visible_to(user), today).exclude(status__in=list(CLOSED_STATUSES)).filter(mine)
+    narrowing = _scope_narrowing(user)
+    if narrowing is not None:
+        qs = qs.filter(narrowing)
+    if due == "overdue":
+        qs = qs.filter(**{"deadline_on__lt": today})
+    elif due == "soon":
+        qs = qs.filter(**{"deadline_on__gte": today, "deadline_on__lte": today + datetime.timedelta(days=7)})
+    elif due:
+        qs = qs.none()
+    if approval:
+        qs = qs.filter(unit_id__in=approve_units, status=Status.OPINION_DRAFTED)
     return qs.select_related("unit", "topic", "handler").order_by(
         F("deadline_on").asc(nulls_last=True), "received_on", "id"
     )

@@ -144,13 +144,16 @@ def _case_export(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 def my_work(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    cases = selectors.my_work(request.user, today)
+    due = request.GET.get("due", "") if request.GET.get("due", "") in selectors.MY_WORK_DUE else ""
+    approval = request.GET.get("approval") == "1"
+    cases = selectors.my_work(request.user, today, due=due, approval=approval)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _decorate(page.object_list, today)
     for c in rows:
         c.work_reason = _work_reason(request.user, c)  # type: ignore[attr-defined]
     page.object_list = rows
-    return render(request, "cases/my_work.html", {"page_obj": page})
+    narrowed = "待我审批" if approval else selectors.MY_WORK_DUE.get(due, "")
+    return render(request, "cases/my_work.html", {"page_obj": page, "narrowed": narrowed})
 
 
 def _work_reason(user: Any, case: Case) -> str:

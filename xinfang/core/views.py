@@ -316,6 +316,11 @@ def otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """A user who may see cases lands on his dashboard (R6.1), with the home cards below it; others see the cards."""
+    if has_perm(request.user, "cases.case.view", None):
+        from xinfang.dashboard.views import render_dashboard
+
+        return render_dashboard(request, home=True)
     sections = request_navigation(request)
     return render(
         request,
