@@ -7,6 +7,7 @@
 #   make backup   database + files into var/backups/xinfang-<time>/ (BACKUP_DIR=... to choose the folder)
 #   make restore FROM=var/backups/xinfang-<time>   restore a backup (overwrites; stop the system first)
 #   make fuzz   the long API and spreadsheet fuzzing run (≥ 2,000 generated API requests); `make test` runs a short one
+#   make bench DATABASE_URL=postgres://...   page timings on a generated database (generate_load); bench-http: gunicorn throughput
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -14,7 +15,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo-code demo test lint check ci install static migrate serve clean backup restore fuzz
+.PHONY: demo-code demo test lint check ci install static migrate serve clean backup restore fuzz bench bench-http
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "需要 Python >= 3.11，当前为 " + sys.version.split()[0] + "；可用 make PYTHON=python3.12 指定解释器")'
@@ -105,3 +106,26 @@ clean:
 # The current TOTP code of the demo admin accounts (sysadmin, secadmin, auditor): demo data only.
 demo-code: install
 	@DEBUG=true $(PY) manage.py shell -v 0 -c "from xinfang.core.otp import demo_code; print(demo_code())"
+
+# Load testing (issue 8). Generate the data first, on a fresh PostgreSQL database, with the same keys:
+#   createdb xf_national
+#   make bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/xf_national BENCH_ARGS=--generate   (≈ migrate + generate_load)
+# or by hand: .venv/bin/python manage.py generate_load --preset national   (province: 100,000 cases)
+# Both targets run with DEBUG off and load-test keys (synthetic data only — never for real data); override them in the
+# environment to bench a copy of a real system. `make bench` writes var/bench/bench-*.json, `make bench-http` http-*.json.
+LOADTEST_ENV = DEBUG=false SECRET_KEY=$${SECRET_KEY:-loadtest-secret-key-not-for-real-data-0123456789} \
+	FIELD_ENCRYPTION_KEYS=$${FIELD_ENCRYPTION_KEYS:-loadtest-field-key-synthetic-data-only} \
+	HASH_INDEX_KEY=$${HASH_INDEX_KEY:-loadtest-hash-key-synthetic-data-only} DB_CONN_MAX_AGE=$${DB_CONN_MAX_AGE:-60}
+GENERATE_ARGS ?= --preset national
+
+bench: install var
+	@test -n "$(DATABASE_URL)" || { echo "用法：make bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/xf_national"; exit 2; }
+	$(LOADTEST_ENV) DATABASE_URL="$(DATABASE_URL)" $(PY) manage.py migrate --noinput -v 0
+	$(LOADTEST_ENV) DATABASE_URL="$(DATABASE_URL)" $(PY) manage.py collectstatic --noinput -v 0
+	$(if $(filter --generate,$(BENCH_ARGS)),$(LOADTEST_ENV) DATABASE_URL="$(DATABASE_URL)" $(PY) manage.py generate_load $(GENERATE_ARGS))
+	$(LOADTEST_ENV) DATABASE_URL="$(DATABASE_URL)" $(PY) manage.py bench $(filter-out --generate,$(BENCH_ARGS))
+
+bench-http: install var
+	@test -n "$(DATABASE_URL)" || { echo "用法：make bench-http DATABASE_URL=postgres://postgres@127.0.0.1:5432/xf_national"; exit 2; }
+	$(LOADTEST_ENV) DATABASE_URL="$(DATABASE_URL)" $(PY) manage.py collectstatic --noinput -v 0
+	$(LOADTEST_ENV) DATABASE_URL="$(DATABASE_URL)" $(PY) manage.py bench_http $(BENCH_HTTP_ARGS)

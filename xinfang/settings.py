@@ -59,7 +59,9 @@ INSTALLED_APPS = [
     "xinfang.accountability",
     "xinfang.notifications",
     "xinfang.portal",
+    "xinfang.dashboard",
     "xinfang.api",
+    "xinfang.loadtest",
 ]
 
 MIDDLEWARE = [
@@ -299,6 +301,8 @@ XINFANG_BASE_URL = os.getenv("XINFANG_BASE_URL", "")  # absolute links in remind
 XINFANG_IMPORT_INLINE_ROWS = int(os.getenv("XINFANG_IMPORT_INLINE_ROWS", "200"))
 XINFANG_IMPORT_MAX_ROWS = int(os.getenv("XINFANG_IMPORT_MAX_ROWS", "5000"))
 XINFANG_JOB_STALE_SECONDS = int(os.getenv("XINFANG_JOB_STALE_SECONDS", "900"))
+# The marked error workbook of a failed import holds the uploaded personal data: deleted after this many hours.
+XINFANG_JOB_FILE_RETENTION_HOURS = float(os.getenv("XINFANG_JOB_FILE_RETENTION_HOURS", "168"))
 XINFANG_PORTAL_SESSION_SECONDS = int(os.getenv("XINFANG_PORTAL_SESSION_SECONDS", "1800"))
 XINFANG_PORTAL_QUERY_MIN_SECONDS = float(os.getenv("XINFANG_PORTAL_QUERY_MIN_SECONDS", "0" if TESTING else "0.5"))
 
