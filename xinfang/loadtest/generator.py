@@ -758,23 +758,27 @@ class Generator:
                 rate = written / max(time.monotonic() - started, 1e-6)
                 self.log(f"  信访事项 {written:,} 件（{rate:,.0f} 件/秒）")
 
+        def emit_review(pd: Any) -> None:
+            # A 复查/复核 case: an accusation is reviewed as an appeal against its handling.
+            emit(
+                unit=pd.unit,
+                received=pd.received_on,
+                kind=pd.kind,
+                parent=pd.parent_id,
+                category=pd.category if pd.category != "accusation" else "appeal",
+                topic=pd.topic,
+                title=pd.title,
+                person=pd.person,
+                original=None,
+                parent_result=pd.parent_result,
+            )
+
         for received in self._received_dates():
             while pending and pending[0].received_on <= received:
                 pd = heapq.heappop(pending)
                 if pd.received_on > today:
                     continue
-                emit(
-                    unit=pd.unit,
-                    received=pd.received_on,
-                    kind=pd.kind,
-                    parent=pd.parent_id,
-                    category=pd.category if pd.category != "accusation" else "appeal",
-                    topic=pd.topic,
-                    title=pd.title,
-                    person=pd.person,
-                    original=None,
-                    parent_result=pd.parent_result,
-                )
+                emit_review(pd)
             unit = unit_pick[level_pick()]()
             category = cat_pick()
             original = None
@@ -797,18 +801,7 @@ class Generator:
             pd = heapq.heappop(pending)
             if pd.received_on > today:
                 continue
-            emit(
-                unit=pd.unit,
-                received=pd.received_on,
-                kind=pd.kind,
-                parent=pd.parent_id,
-                category=pd.category if pd.category != "accusation" else "appeal",
-                topic=pd.topic,
-                title=pd.title,
-                person=pd.person,
-                original=None,
-                parent_result=pd.parent_result,
-            )
+            emit_review(pd)
         flush()
         with transaction.atomic():
             existing = {
