@@ -171,6 +171,16 @@ def _rollup(rows: Iterable[tuple[str | None, int, int]], units: list[Unit]) -> d
     return {pk: (d, n) for pk, (d, n) in totals.items()}
 
 
+def _under(path: str, units: list[Unit]) -> Q:
+    """Rows whose `path` lies in the subtree of any of the units (one condition per outermost unit)."""
+    paths = sorted({u.path for u in units})
+    roots = [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
+    condition = Q(pk__in=[])
+    for root in roots:
+        condition |= Q(**{f"{path}__startswith": root})
+    return condition
+
+
 @dataclass(frozen=True)
 class RecordIndicator(Indicator):
     """An indicator over rows of one model: `cohort` (the denominator set of a period), `hit` (the numerator
@@ -185,7 +195,8 @@ class RecordIndicator(Indicator):
         return model.objects.filter(self.cohort(period)).order_by()
 
     def figures(self, units: list[Unit], period: Period) -> dict[int, Figure]:
-        grouped = self.base(period).values(self.path)
+        # Only rows under one of the units can count (_rollup); saying so lets the database use the path index.
+        grouped = self.base(period).filter(_under(self.path, units)).values(self.path)
         if self.kind == RATE:
             grouped = grouped.annotate(
                 den=Count("pk", distinct=True), num=Count("pk", filter=self.hit(period), distinct=True)
