@@ -113,6 +113,34 @@ def test_no_template_contains_inline_script_or_handlers():
     )
 
 
+# A resource the browser would fetch from another host: <link href>, <script src>, <img src>, @import, url(...).
+EXTERNAL_LOAD = re.compile(
+    r"""<(?:link|script|img|iframe|source)\b[^>]*\b(?:href|src)\s*=\s*["']?(?:https?:)?//"""
+    r"""|@import\s+(?:url\()?["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//""",
+    re.IGNORECASE,
+)
+
+
+def test_no_template_any_installed_app_can_render_loads_from_the_internet():
+    """Every template the loaders resolve — ours and each installed library's (e.g. drf-spectacular's ReDoc page,
+    which we override) — fetches nothing from another host: the corps' intranet has no internet."""
+    from django.template import engines
+    from django.template.loader import get_template
+
+    names: set[str] = set()
+    for engine in engines.all():
+        for directory in engine.template_dirs:
+            base = Path(directory)
+            names.update(str(p.relative_to(base)) for p in base.rglob("*") if p.suffix in {".html", ".js", ".css"})
+    assert "drf_spectacular/redoc.html" in names
+    loaded = {}
+    for name in sorted(names):
+        origin = get_template(name).origin.name  # the file that actually serves this name
+        loaded[name] = Path(origin).read_text(encoding="utf-8", errors="replace")
+    offenders = sorted(name for name, text in loaded.items() if EXTERNAL_LOAD.search(text))
+    assert not offenders, f"templates that load files from the internet: {offenders}"
+
+
 def parameterless_get_routes() -> list[str]:
     names: list[str] = []
 

@@ -1,0 +1,1 @@
+/* xinfang serves no Swagger UI (it would load scripts from the internet); see /api/schema/. */
