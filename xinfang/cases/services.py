@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +69,7 @@ from xinfang.core.errors import DomainError
 from xinfang.core.fields import keyed_hash
 from xinfang.core.legal_calendar import extended_due, review_due
 from xinfang.core.scope import has_perm
+from xinfang.core.uploads import sniff
 from xinfang.orgs.models import Unit, User
 
 # ---------------------------------------------------------------------------------------------------
@@ -263,42 +263,6 @@ ALLOWED_TYPES: dict[str, tuple[str, str]] = {
 ALLOWED_LABEL = "PDF、JPG、PNG、DOC/DOCX、XLS/XLSX、TXT"
 
 
-def _sniff(f: Any) -> str:
-    f.seek(0)
-    head = f.read(8192)
-    f.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(f) as z:
-                names = z.namelist()
-        except zipfile.BadZipFile:
-            return "unknown"
-        finally:
-            f.seek(0)
-        if any(n.startswith("word/") for n in names):
-            return "docx"
-        if any(n.startswith("xl/") for n in names):
-            return "xlsx"
-        return "zip"
-    if b"\x00" not in head:
-        for encoding in ("utf-8", "gb18030"):
-            try:
-                # A multi-byte character may be cut at the end of the sample.
-                head.decode(encoding) if len(head) < 8192 else head[:-4].decode(encoding)
-                return "text"
-            except UnicodeDecodeError:
-                continue
-    return "unknown"
-
-
 @dataclass
 class _CheckedFile:
     upload: Any
@@ -332,7 +296,7 @@ def _check_upload(upload: Any) -> _CheckedFile:
     if size == 0:
         raise DomainError(f"附件“{name}”是空文件。", code="attachment_empty", field="attachments")
     expected, content_type = ALLOWED_TYPES[ext]
-    if _sniff(upload) != expected:
+    if sniff(upload) != expected:
         raise DomainError(
             f"附件“{name}”的内容与扩展名不符（不是有效的{ext.upper()}文件）。",
             code="attachment_content",

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import zipfile
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -36,6 +35,7 @@ from xinfang.cases.models import Case, Petitioner
 from xinfang.core.audit import audit_record
 from xinfang.core.errors import DomainError
 from xinfang.core.scope import has_perm, user_grants
+from xinfang.core.uploads import sniff
 from xinfang.documents.models import GeneratedDocument
 from xinfang.leadership.models import (
     ASSIGN_PERM,
@@ -159,30 +159,6 @@ def detachment_of(unit: Unit) -> Unit | None:
     return Unit.objects.filter(pk__in=ids, level=Level.DETACHMENT).first()
 
 
-def _sniff(f: Any) -> str:
-    f.seek(0)
-    head = f.read(16)
-    f.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        return "ole"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(f) as z:
-                names = z.namelist()
-        except zipfile.BadZipFile:
-            return "unknown"
-        finally:
-            f.seek(0)
-        return "docx" if any(n.startswith("word/") for n in names) else "zip"
-    return "unknown"
-
-
 def _check_minutes(upload: Any) -> tuple[str, str, int, str]:
     """(name, content type, size, sha256) of an acceptable minutes file, or DomainError."""
     name = (getattr(upload, "name", "") or "").replace("\\", "/").split("/")[-1].strip()[:255]
@@ -200,7 +176,7 @@ def _check_minutes(upload: Any) -> tuple[str, str, int, str]:
     if size == 0:
         raise DomainError("会议纪要是空文件。", code="minutes_empty", field="minutes")
     expected, content_type = MINUTES_TYPES[ext]
-    if _sniff(upload) != expected:
+    if sniff(upload) != expected:
         raise DomainError(
             f"会议纪要的内容与扩展名不符（不是有效的{ext.upper()}文件）。", code="minutes_content", field="minutes"
         )

@@ -141,3 +141,27 @@ def test_downloads_go_through_the_access_check(world, media, client):
         api(world, "d1b2.officer").get(f"/api/v1/cases/{case.pk}/attachments/{case.attachments.get().pk}/").status_code
         == 404
     )
+
+
+def test_the_one_sniffer_names_each_kind_and_never_raises_on_a_broken_zip():
+    """xinfang.core.uploads.sniff serves every upload (attachments, 党委会 minutes)."""
+    import io
+    import zipfile
+
+    from xinfang.core.uploads import sniff
+
+    def zipped(name: str) -> bytearray:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as z:
+            z.writestr(name, "x")
+        return bytearray(out.getvalue())
+
+    assert sniff(io.BytesIO(b"%PDF-1.7 ...")) == "pdf"
+    assert sniff(io.BytesIO(bytes(zipped("word/document.xml")))) == "docx"
+    assert sniff(io.BytesIO(bytes(zipped("xl/workbook.xml")))) == "xlsx"
+    assert sniff(io.BytesIO("信访事项".encode("gb18030"))) == "text"
+    unsupported = zipped("word/document.xml")
+    entry = unsupported.index(b"PK\x01\x02")  # central directory: +6 is the version needed to extract
+    unsupported[entry + 6 : entry + 8] = (67).to_bytes(2, "little")
+    stream = io.BytesIO(bytes(unsupported))
+    assert sniff(stream) == "unknown" and stream.tell() == 0
