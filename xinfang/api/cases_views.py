@@ -29,7 +29,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -52,6 +51,7 @@ from xinfang.cases.selectors import (
 )
 from xinfang.cases.workflow import REGISTER
 from xinfang.core.errors import DomainError
+from xinfang.core.paging import CappedPageNumberPagination
 from xinfang.core.scope import access_object
 from xinfang.documents.models import CONTENT_TYPES
 from xinfang.documents.selectors import access_document
@@ -107,10 +107,8 @@ def _step_schema(path: str, summary: str, description: str, form: type[serialize
     )
 
 
-class CasePagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class CasePagination(CappedPageNumberPagination):
+    """50 a page (page_size up to 200); `count` exact up to 10,000 (core/paging.py)."""
 
 
 def _filters(request: Request) -> dict[str, Any]:

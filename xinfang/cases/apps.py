@@ -16,3 +16,13 @@ class CasesConfig(AppConfig):
         from xinfang.cases.documents import connect as connect_notices
 
         connect_notices()  # R6.3: each step's notice is generated inside the step's transaction
+
+        from django.db.models.signals import post_delete, post_save
+
+        from xinfang.cases.models import Transfer, bump_scope_generation
+        from xinfang.orgs.models import Unit
+
+        # A cached case scope (cases.models.scope_case_keys) is stale after any unit or transfer change.
+        for model in (Unit, Transfer):
+            post_save.connect(bump_scope_generation, sender=model, dispatch_uid=f"scope-gen-save-{model.__name__}")
+            post_delete.connect(bump_scope_generation, sender=model, dispatch_uid=f"scope-gen-del-{model.__name__}")

@@ -101,9 +101,30 @@ class CaseFilterForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.visible_to(user, VIEW).order_by("path")  # type: ignore[attr-defined]
+        visible = Unit.objects.visible_to(user, VIEW)
+        field: Any = self.fields["unit"]
+        field.queryset = visible.order_by("path")  # what may be chosen
+        field.choices = [
+            ("", "全部"),
+            *((u.pk, field.label_from_instance(u)) for u in self._units_shown(user, visible)),
+        ]
         self.fields["topic"].queryset = Topic.objects.all()  # type: ignore[attr-defined]
         self._bootstrap()
+
+    def _units_shown(self, user: Any, visible: QuerySet[Unit]) -> list[Unit]:
+        """The units offered in the drop-down: the user's top units and their children, and — once a unit is chosen —
+        its ancestors and its children, so one drills down level by level. (The 局 sees 3,400 units: a list of all of
+        them costs the page ~0.5 s to render and nobody scrolls it.) Any visible unit may still be chosen by id."""
+        from xinfang.core.scope import scope_paths
+
+        roots = [int(p.strip("/").split("/")[-1]) for p in scope_paths(user, VIEW)]
+        shown = Q(pk__in=roots) | Q(parent_id__in=roots)
+        raw = self.data.get("unit") if self.is_bound else None
+        if raw and str(raw).isdigit():
+            chosen = visible.filter(pk=int(raw)).only("path").first()
+            if chosen is not None:
+                shown |= Q(pk__in=chosen.ancestor_ids()) | Q(pk=chosen.pk) | Q(parent_id=chosen.pk)
+        return list(visible.filter(shown).order_by("path"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

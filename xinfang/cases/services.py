@@ -60,6 +60,7 @@ from xinfang.cases.workflow import (
     REGISTER,
     Transition,
     check,
+    forget_conflicts,
     is_conflicted,
     is_unit_head,
     pending_transfer,
@@ -718,6 +719,7 @@ def _create_case(
     )
     if officials:
         case.accused_officials.set(officials)
+        forget_conflicts(case)
     _create_petitioners(case, people)
     attachments = [_store(actor, case, c, stored) for c in checked]
     _record(
@@ -858,6 +860,8 @@ def case_declare_interest(*, actor: Any, case: Case, user: User, reason: str, re
     if locked.recusals.filter(user=user).exists():
         raise DomainError("该人员已申报回避。", code="already_recused", field="user")
     recusal = Recusal.objects.create(case=locked, user=user, reason=reason, declared_by=actor)
+    forget_conflicts(locked)
+    forget_conflicts(case)
     fields: list[str] = []
     if locked.handler_id == user.pk:
         locked.handler = None
@@ -1649,6 +1653,7 @@ def _review_request(
     officials = list(parent.accused_officials.all())
     if officials:
         review.accused_officials.set(officials)
+        forget_conflicts(review)
     _create_petitioners(
         review,
         [

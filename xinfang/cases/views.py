@@ -15,7 +15,6 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -46,6 +45,7 @@ from xinfang.cases.workflow import APPROVE, BY_ACTION, HANDLE, REGISTER, check
 from xinfang.core.errors import DomainError
 from xinfang.core.legal_calendar import DUE_STATE_COLORS, DUE_STATE_LABELS, days_left, due_state
 from xinfang.core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from xinfang.core.paging import CappedPaginator
 from xinfang.core.pii import UNMASK_PERM, reveal
 from xinfang.core.scope import has_perm
 from xinfang.core.views import perm_required
@@ -100,8 +100,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         cases = Case.objects.none()
     else:
-        cases = selectors.case_list(request.user, today=today, **form.filters())
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+        # The page shows no petitioners and not the petition text: no prefetch (and no decryption) of them.
+        cases = selectors.case_list(request.user, today=today, **form.filters()).prefetch_related(None).defer("content")
+    page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = _decorate(page.object_list, today)
     return render(
         request,
@@ -147,7 +148,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
     due = request.GET.get("due", "") if request.GET.get("due", "") in selectors.MY_WORK_DUE else ""
     approval = request.GET.get("approval") == "1"
     cases = selectors.my_work(request.user, today, due=due, approval=approval)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = _decorate(page.object_list, today)
     for c in rows:
         c.work_reason = _work_reason(request.user, c)  # type: ignore[attr-defined]

@@ -210,9 +210,24 @@ def is_conflicted(user: Any, case: Case) -> bool:
         return True
     if case.pk is None:
         return False
-    if case.accused_officials.filter(pk=user.pk).exists():
-        return True
-    return case.recusals.filter(user_id=user.pk).exists()
+    # Asked several times per page (each action's guard): one query per case and user, remembered on the case
+    # object; services that add accused officials or recusals call forget_conflicts(case).
+    cache: dict[int, bool] = case.__dict__.setdefault("_xf_conflicted", {})
+    if user.pk not in cache:
+        from django.db.models import Q
+
+        from xinfang.cases.models import Case as CaseModel
+
+        cache[user.pk] = (
+            CaseModel.objects.filter(pk=case.pk)
+            .filter(Q(accused_officials=user.pk) | Q(recusals__user_id=user.pk))
+            .exists()
+        )
+    return cache[user.pk]
+
+
+def forget_conflicts(case: Case) -> None:
+    case.__dict__.pop("_xf_conflicted", None)
 
 
 def g_actor_not_conflicted(ctx: GuardContext) -> None:

@@ -31,29 +31,41 @@ class Grant:
     perms: frozenset[str]
 
 
+def active_posts(user: Any) -> list[Any]:
+    """The user's posts active today with their units, ordered by unit path — fetched once per request (cached on
+    the user object) for both the grants below and the page header's list of posts."""
+    if user is None or not user.is_authenticated:
+        return []
+    cached = user.__dict__.get("_xf_posts")
+    if cached is None:
+        from xinfang.orgs.models import Post
+
+        cached = list(Post.objects.active().filter(user_id=user.pk).select_related("unit").order_by("unit__path"))
+        user.__dict__["_xf_posts"] = cached
+    return list(cached)
+
+
 def user_grants(user: Any) -> list[Grant]:
-    """The user's active posts as grants, cached on the user object for the request."""
+    """The user's active posts (at active units) as grants, cached on the user object for the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return []
     cached = getattr(user, "_xf_grants", None)
     if cached is not None:
         return list(cached)
-    from xinfang.orgs.models import Post
     from xinfang.orgs.roles import ROLE_PERMISSIONS
 
     grants = [
-        Grant(unit_id=uid, unit_path=path, role=role, perms=ROLE_PERMISSIONS.get(role, frozenset()))
-        for uid, path, role in Post.objects.active()
-        .filter(user_id=user.pk, unit__is_active=True)
-        .values_list("unit_id", "unit__path", "role")
+        Grant(unit_id=p.unit_id, unit_path=p.unit.path, role=p.role, perms=ROLE_PERMISSIONS.get(p.role, frozenset()))
+        for p in active_posts(user)
+        if p.unit.is_active
     ]
     user._xf_grants = grants
     return list(grants)
 
 
 def forget_grants(user: Any) -> None:
-    if hasattr(user, "_xf_grants"):
-        del user._xf_grants
+    for key in ("_xf_grants", "_xf_posts", "_xf_shares", "_xf_case_scope"):
+        user.__dict__.pop(key, None)
 
 
 def scope_paths(user: Any, perm: str) -> list[str]:
@@ -100,23 +112,26 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
 
 
 def shared_ids(user: Any, model: type[models.Model]) -> list[int]:
+    """Ids of the `model` objects explicitly shared with `user` (unexpired) — one query per request for all models."""
     if user is None or not user.is_authenticated:
         return []
-    cache: dict[str, list[int]] = user.__dict__.setdefault("_xf_shares", {})
-    label = model._meta.label_lower
-    if label not in cache:
-        from django.contrib.contenttypes.models import ContentType
+    cache: dict[int, list[int]] | None = user.__dict__.get("_xf_shares")
+    if cache is None:
         from django.utils import timezone
 
         from xinfang.core.models import Share
 
-        ct = ContentType.objects.get_for_model(model)
-        cache[label] = list(
-            Share.objects.filter(user_id=user.pk, content_type=ct)
+        cache = {}
+        for ct_id, object_id in (
+            Share.objects.filter(user_id=user.pk)
             .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=timezone.localdate()))
-            .values_list("object_id", flat=True)
-        )
-    return cache[label]
+            .values_list("content_type_id", "object_id")
+        ):
+            cache.setdefault(ct_id, []).append(object_id)
+        user.__dict__["_xf_shares"] = cache
+    from django.contrib.contenttypes.models import ContentType
+
+    return list(cache.get(ContentType.objects.get_for_model(model).pk, []))
 
 
 def scope_unit_of(obj: Any) -> Unit:

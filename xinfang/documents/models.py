@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,7 +35,15 @@ class GeneratedDocumentQuerySet(ScopedQuerySet["GeneratedDocument"]):
     def visible_to(self, user: Any, perm: str | None = None) -> GeneratedDocumentQuerySet:
         qs = super().visible_to(user, perm)
         condition = Q(pk__in=[])
-        type_ids = GeneratedDocument._base_manager.order_by().values_list("content_type_id", flat=True).distinct()
+        # The owner types that have documents: one index probe per content type (a DISTINCT over the documents
+        # would read every row — 23 ms at 230,000 documents).
+        type_ids = (
+            ContentType.objects.filter(
+                Exists(GeneratedDocument._base_manager.filter(content_type_id=OuterRef("pk")).order_by())
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         for type_id in type_ids:
             owner_model = ContentType.objects.get_for_id(type_id).model_class()
             if owner_model is None:

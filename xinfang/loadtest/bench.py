@@ -84,6 +84,7 @@ class Bench:
         self.budget = budget
         self.warmup = max(0, warmup)
         self.log = log
+        self.only: set[str] = set()  # groups to measure (empty: all)
         self.rows: list[Row] = []
         self.today = timezone.localdate()
         self.clients: dict[str, Client] = {}
@@ -128,9 +129,14 @@ class Bench:
     # -------------------------------------------------------------------------------------------
     # Measuring
 
+    def wanted(self, group: str) -> bool:
+        return not self.only or group in self.only
+
     def page(self, name: str, group: str, level: str, user: User, url: str) -> Row:
-        client = self.client_for(user)
         row = Row(name=name, group=group, level=level, url=url)
+        if not self.wanted(group):
+            return row
+        client = self.client_for(user)
         try:
             for _ in range(self.warmup):
                 self._get(client, url)
@@ -158,6 +164,8 @@ class Bench:
 
     def function(self, name: str, group: str, fn: Callable[[], Any], repeat: int | None = None) -> Row:
         row = Row(name=name, group=group)
+        if not self.wanted(group):
+            return row
         times = []
         for i in range(max(1, repeat if repeat is not None else min(self.requests, 5))):
             if i == 0:
@@ -256,7 +264,7 @@ class Bench:
             f"/api/v1/assessments/?year={year}",
         )  # fmt: skip
         self.jobs()
-        if export:
+        if export and self.wanted("export"):
             self.export(top_user)
         return self.rows
 

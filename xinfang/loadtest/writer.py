@@ -46,6 +46,8 @@ class Writer:
             defaults: list[Any] = []
             is_json: list[bool] = []
             for f in model._meta.concrete_fields:
+                if f.generated:  # computed by the database (e.g. Case.deadline_on)
+                    continue
                 names.append(f.attname)
                 is_json.append(isinstance(f, models.JSONField))
                 if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):

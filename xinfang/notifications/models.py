@@ -36,7 +36,11 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "消息"
         verbose_name_plural = "消息"
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notif_recipient_read_idx")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notif_recipient_read_idx"),
+            # The reminders job asks which of a batch of keys were sent already (services._sent_before).
+            models.Index(fields=["dedupe_key", "recipient"], condition=~Q(dedupe_key=""), name="notif_dedupe_key_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "dedupe_key"], condition=~Q(dedupe_key=""), name="notif_recipient_dedupe_key"

@@ -24,10 +24,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
 from xinfang.core.legal_calendar import DUE_1, DUE_3, DUE_7, DUE_OVERDUE, days_left, due_state
-from xinfang.notifications.reminders import Reminder, _conflicted
+from xinfang.notifications.reminders import Reminder, _conflicted, conflict_units
 from xinfang.orgs.models import Post, User
 from xinfang.orgs.roles import ROLE_PERMISSIONS, Role
 
@@ -59,6 +60,9 @@ class _Posts:
         for p in posts:
             self.by_unit[p.unit_id][p.role].append(p.user)
 
+    def everyone(self) -> Iterator[User]:
+        return (u for roles in self.by_unit.values() for users in roles.values() for u in users)
+
     def role(self, unit_id: int, *roles: str) -> list[User]:
         return [u for r in roles for u in self.by_unit[unit_id].get(r, [])]
 
@@ -67,13 +71,19 @@ class _Posts:
         return self.role(unit_id, *roles)
 
 
-def _people(users: Iterable[User | None], case: Any = None) -> list[User]:
+def _conflicts(users: Iterable[User | None]) -> dict[int, set[int]]:
+    """The conflict units (Art 30) of everyone who may be told of the cases, in two queries (not two per person)."""
+    ids = sorted({u.pk for u in users if u is not None})
+    return conflict_units(Q(pk__in=ids)) if ids else {}
+
+
+def _people(users: Iterable[User | None], case: Any = None, units: dict[int, set[int]] | None = None) -> list[User]:
     seen: set[int] = set()
     out = []
     for u in users:
         if u is None or not u.is_active or u.pk in seen:
             continue
-        if case is not None and _conflicted(u, case):
+        if case is not None and _conflicted(u, case, (units or {}).get(u.pk)):
             continue
         seen.add(u.pk)
         out.append(u)
@@ -98,12 +108,13 @@ def ownership_reminders(today: datetime.date) -> Iterator[Reminder]:
         .order_by("pk")
     )
     posts = _Posts({o.unit_id for o in rows}, today)
+    units = _conflicts([*posts.everyone(), *(o.leader for o in rows)])
     for o in rows:
         state, left = _stage(o.deadline, today)
         what = f"包案事项“{o.case.title}”（{o.case.number}）"
         if state == DUE_OVERDUE:
             yield Reminder(
-                recipients=_people([o.leader, *posts.role(o.unit_id, Role.CHIEF)], o.case),
+                recipients=_people([o.leader, *posts.role(o.unit_id, Role.CHIEF)], o.case, units),
                 kind="leadership.ownership_overdue",
                 title=f"包案已逾期：{o.case.number} {o.case.title}"[:200],
                 body=f"{what}限期{o.deadline:%Y年%m月%d日}解决，已逾期{-(left or 0)}日，尚未停诉息访。",
@@ -112,7 +123,7 @@ def ownership_reminders(today: datetime.date) -> Iterator[Reminder]:
             )
         elif state in STAGES:
             yield Reminder(
-                recipients=_people([o.leader], o.case),
+                recipients=_people([o.leader], o.case, units),
                 kind="leadership.ownership_due",
                 title=f"包案期限将至（{left}日）：{o.case.number} {o.case.title}"[:200],
                 body=f"{what}限期{o.deadline:%Y年%m月%d日}解决。",
@@ -131,10 +142,11 @@ def supervision_reminders(today: datetime.date) -> Iterator[Reminder]:
         .order_by("pk")
     )
     posts = _Posts({s.case.unit_id for s in rows}, today)
+    units = _conflicts([*posts.everyone(), *(s.case.handler for s in rows)])
     for s in rows:
         case = s.case
         state, left = _stage(s.deadline, today)
-        people = _people([case.handler, *posts.role(case.unit_id, Role.CHIEF, Role.LEADER)], case)
+        people = _people([case.handler, *posts.role(case.unit_id, Role.CHIEF, Role.LEADER)], case, units)
         level = s.get_level_display()
         if state == DUE_OVERDUE:
             yield Reminder(

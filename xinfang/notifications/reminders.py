@@ -3,6 +3,12 @@ records, sent through `notify` with a dedupe key per (record, deadline, stage) �
 twice a day, sends nothing twice, and a missed day is caught up by the next run (the stage is "what is due
 now", not "exactly 7 days left").
 
+Cost (issue 8, a million cases): the case reminders are one streamed query per kind on the stored, indexed
+running limit `Case.deadline_on`, plus a constant few for the people, handlers, declared interests, accused
+officials and conflict units of all the cases at once; the run takes the reminders BATCH at a time, with one
+lookup of the keys already sent and one multi-row insert per batch (services.notify_many). No query per case or
+per person; memory holds the people and one batch, not the cases.
+
 Nothing depends on the job having run: overdue and due-soon are computed from dates wherever they are shown
 (cases.selectors.with_deadline); the reminders only bring them to people's attention.
 
@@ -27,17 +33,17 @@ import importlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import chain
+from typing import Any, NamedTuple
 
 from django.apps import apps
-from django.db.models import Prefetch
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from xinfang.cases.models import ACK_STATUSES, CLOCK_STATUSES, Case, Category, Kind, Recusal, conflict_unit_ids
 from xinfang.cases.workflow import HANDLE
-from xinfang.core.legal_calendar import DUE_1, DUE_3, DUE_7, DUE_OVERDUE, days_left, due_state
-from xinfang.notifications.models import Notification
-from xinfang.notifications.services import notify
+from xinfang.core.legal_calendar import DUE_1, DUE_3, DUE_7, DUE_OVERDUE, days_left, due_state, due_state_bounds
+from xinfang.notifications.services import BATCH, notify_many, unsent
 from xinfang.orgs.models import Post, User
 from xinfang.orgs.roles import ROLE_PERMISSIONS, Role
 
@@ -69,12 +75,15 @@ LEAD_ROLES = frozenset({Role.CHIEF, Role.LEADER})
 CLOCK_STAGES = {DUE_7: 7, DUE_3: 3, DUE_1: 1}
 ACK_STAGES = {DUE_3: 3, DUE_1: 1}
 KIND_LABELS: dict[str, str] = {Kind.INITIAL: "办结", Kind.REVIEW: "复查", Kind.REREVIEW: "复核"}
+CHUNK = 2000  # case rows fetched per round trip while streaming
+_PK = 918273645  # a stand-in pk for reversing the case URL once
 
 
 class _People:
-    """The active holders of handling and leading posts at the units of the cases, fetched in one query."""
+    """The active holders of handling and leading posts at the units of the cases, fetched in one query (the
+    units as a subquery: nothing is held per case)."""
 
-    def __init__(self, unit_ids: set[int], today: datetime.date) -> None:
+    def __init__(self, unit_ids: QuerySet[Any], today: datetime.date) -> None:
         self.by_unit: dict[int, dict[str, list[User]]] = defaultdict(lambda: defaultdict(list))
         posts = (
             Post.objects.active(today)
@@ -98,115 +107,217 @@ class _People:
         return self.users.setdefault(user.pk, user)
 
 
-def _conflicted(user: User, case: Case) -> bool:
+def conflict_units(users: Q) -> dict[int, set[int]]:
+    """cases.models.conflict_unit_ids for every user matching `users`, in two queries: the ancestors-or-self of
+    the units of his posts active today (at active units, as scope.user_grants) and of his home unit. Every
+    matching user has an entry (an empty set if he has neither)."""
+    found: dict[int, set[int]] = {}
+    homes = User.objects.filter(users).values_list("pk", "unit__path")
+    posts = (
+        Post.objects.active()
+        .filter(unit__is_active=True, user__is_active=True, user__in=User.objects.filter(users).values("pk"))
+        .values_list("user_id", "unit__path")
+    )
+    for user_id, path in chain(homes, posts):
+        found.setdefault(user_id, set()).update(int(p) for p in (path or "").strip("/").split("/") if p)
+    return found
+
+
+def _conflicted(user: User, case: Any, units: set[int] | None = None) -> bool:
     """Art 28/30 as workflow.is_conflicted, from prefetched rows: the accused and the recused get no reminder
-    about the case (they may not even see it)."""
-    if case.category == Category.ACCUSATION and case.accused_unit_id in conflict_unit_ids(user):
-        return True
+    about the case (they may not even see it). `units`: the user's conflict_unit_ids, if already known."""
+    if case.category == Category.ACCUSATION:
+        if units is None:
+            units = conflict_unit_ids(user)
+        if case.accused_unit_id in units:
+            return True
     if any(o.pk == user.pk for o in case.accused_officials.all()):
         return True
     return any(r.user_id == user.pk for r in case.recusals.all())
 
 
-def _cases(statuses: frozenset[str], date_field: str, latest: datetime.date) -> Iterator[Case]:
-    qs = (
-        Case.objects.filter(status__in=list(statuses), **{f"{date_field}__isnull": False, f"{date_field}__lte": latest})
-        .select_related("unit", "handler")
-        .prefetch_related(
-            "accused_officials", Prefetch("recusals", queryset=Recusal.objects.only("case_id", "user_id"))
-        )
-        .order_by("pk")
+class _CaseRow(NamedTuple):
+    pk: int
+    number: str
+    title: str
+    kind: str
+    deadline: datetime.date  # the running limit: `due` (办结/复查/复核) or `ack_due` (受理告知)
+    unit_id: int
+    unit_name: str
+    handler_id: int | None
+    category: str
+    accused_unit_id: int | None
+
+
+def _open_cases(today: datetime.date) -> QuerySet[Case]:
+    """The cases any case reminder is about: a running limit (the stored `deadline_on`, indexed) within the
+    reminder window — 7 days for 办结/复查/复核, 3 days for 受理告知 — or past it."""
+    return Case.objects.filter(
+        Q(status__in=sorted(CLOCK_STATUSES), deadline_on__lte=today + datetime.timedelta(days=7))
+        | Q(status__in=sorted(ACK_STATUSES), deadline_on__lte=today + datetime.timedelta(days=3))
     )
-    yield from qs.iterator(chunk_size=500)
 
 
-def _recipients(people: list[User], case: Case) -> list[User]:
-    seen: set[int] = set()
-    out = []
-    for u in people:
-        if u.pk in seen or not u.is_active or _conflicted(u, case):
-            continue
-        seen.add(u.pk)
-        out.append(u)
-    return out
+class _Context:
+    """Everything the case reminders need besides the cases themselves, for all of them at once (a constant
+    number of queries, whatever the number of cases): who holds which post at their units, their handlers,
+    declared interests and accused officials, and the conflict units of whoever may be told of an accusation."""
+
+    def __init__(self, today: datetime.date) -> None:
+        cases = _open_cases(today)
+        # reversed once, then the pk substituted: reverse() for every case cost more than all the rest together
+        self.case_url = reverse("cases:case-detail", kwargs={"pk": _PK})
+        self.people = _People(cases.values("unit_id"), today)
+        handlers = User.objects.filter(pk__in=cases.filter(handler__isnull=False).values("handler_id"))
+        self.handlers = {u.pk: self.people.same(u) for u in handlers}
+        self.recused: dict[int, set[int]] = defaultdict(set)
+        for case_id, user_id in Recusal.objects.filter(case__in=cases).values_list("case_id", "user_id"):
+            self.recused[case_id].add(user_id)
+        self.accused: dict[int, set[int]] = defaultdict(set)
+        accused = Case.accused_officials.through.objects.filter(case__in=cases)
+        for case_id, user_id in accused.values_list("case_id", "user_id"):
+            self.accused[case_id].add(user_id)
+        accusations = cases.filter(category=Category.ACCUSATION)
+        told = Post.objects.active(today).filter(
+            unit_id__in=accusations.values("unit_id"), role__in=HANDLER_ROLES | LEAD_ROLES
+        )
+        self.units = conflict_units(
+            Q(pk__in=told.values("user_id")) | Q(pk__in=accusations.filter(handler__isnull=False).values("handler_id"))
+        )
+
+    def conflicted(self, user: User, case: _CaseRow) -> bool:
+        """_conflicted, from the rows fetched above."""
+        if case.category == Category.ACCUSATION:
+            units = self.units.get(user.pk)
+            if units is None:  # not expected: everyone who can be told is loaded above
+                units = conflict_unit_ids(user)
+            if case.accused_unit_id in units:
+                return True
+        return user.pk in self.accused.get(case.pk, ()) or user.pk in self.recused.get(case.pk, ())
+
+    def recipients(self, people: list[User], case: _CaseRow) -> list[User]:
+        seen: set[int] = set()
+        out = []
+        for u in people:
+            if u.pk in seen or not u.is_active or self.conflicted(u, case):
+                continue
+            seen.add(u.pk)
+            out.append(u)
+        return out
+
+    def url(self, case: _CaseRow) -> str:
+        return self.case_url.replace(str(_PK), str(case.pk))
+
+    def handler(self, case: _CaseRow) -> User | None:
+        return self.handlers.get(case.handler_id) if case.handler_id is not None else None
+
+
+def _rows(statuses: frozenset[str], first: datetime.date | None, last: datetime.date) -> Iterator[_CaseRow]:
+    """The cases in `statuses` whose running limit falls in [first, last], streamed in pk order."""
+    qs = Case.objects.filter(status__in=sorted(statuses), deadline_on__lte=last)
+    if first is not None:
+        qs = qs.filter(deadline_on__gte=first)
+    rows = (
+        qs.order_by("pk")
+        .values_list(
+            "pk",
+            "number",
+            "title",
+            "kind",
+            "deadline_on",
+            "unit_id",
+            "unit__name",
+            "handler_id",
+            "category",
+            "accused_unit_id",
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+    for row in rows:
+        yield _CaseRow(*row)
 
 
 def case_reminders(today: datetime.date) -> Iterator[Reminder]:
-    horizon = today + datetime.timedelta(days=7)
-    clock = list(_cases(CLOCK_STATUSES, "due", horizon))
-    ack = list(_cases(ACK_STATUSES, "ack_due", today + datetime.timedelta(days=3)))
-    people = _People({c.unit_id for c in clock + ack}, today)
-    for case in clock:
-        yield from _clock_reminder(case, today, people)
-    for case in ack:
-        yield from _ack_reminder(case, today, people)
+    """One query per kind of reminder (overdue, due soon; 受理告知 overdue, due soon) on the stored running limit,
+    streamed, plus the constant number of _Context: memory holds the people, not the cases."""
+    ctx = _Context(today)
+    overdue = due_state_bounds(DUE_OVERDUE, today)[1]
+    assert overdue is not None
+    soon = due_state_bounds(DUE_1, today)[0]
+    for case in _rows(CLOCK_STATUSES, None, overdue):
+        yield _clock_overdue(case, today, ctx)
+    for case in _rows(CLOCK_STATUSES, soon, today + datetime.timedelta(days=7)):
+        yield _clock_due(case, today, ctx)
+    for case in _rows(ACK_STATUSES, None, overdue):
+        yield _ack_overdue(case, today, ctx)
+    for case in _rows(ACK_STATUSES, soon, today + datetime.timedelta(days=3)):
+        yield _ack_due(case, today, ctx)
 
 
-def _handlers(case: Case, people: _People) -> list[User]:
-    if case.handler is not None and case.handler.is_active:
-        return [people.same(case.handler)]
-    return people.officers(case.unit_id)
+def _handlers(case: _CaseRow, ctx: _Context) -> list[User]:
+    handler = ctx.handler(case)
+    if handler is not None and handler.is_active:
+        return [handler]
+    return ctx.people.officers(case.unit_id)
 
 
-def _url(case: Case) -> str:
-    return reverse("cases:case-detail", kwargs={"pk": case.pk})
-
-
-def _clock_reminder(case: Case, today: datetime.date, people: _People) -> Iterator[Reminder]:
-    assert case.due is not None
-    state = due_state(case.due, today)
+def _clock_overdue(case: _CaseRow, today: datetime.date, ctx: _Context) -> Reminder:
     what = KIND_LABELS.get(case.kind, "办结")
-    if state == DUE_OVERDUE:
-        late = -(days_left(case.due, today) or 0)
-        yield Reminder(
-            recipients=_recipients(_handlers(case, people) + people.leads(case.unit_id), case),
-            kind="case.overdue",
-            title=f"已逾期：{case.number} {case.title}"[:200],
-            body=f"{case.unit.name}办理的信访事项“{case.title}”{what}期限为{case.due:%Y年%m月%d日}，已逾期{late}日。",
-            url=_url(case),
-            dedupe_key=f"case:{case.pk}:overdue:{case.due.isoformat()}",
-        )
-    elif state in CLOCK_STAGES:
-        left = days_left(case.due, today)
-        yield Reminder(
-            recipients=_recipients(_handlers(case, people), case),
-            kind="case.due_soon",
-            title=(f"{left}日内到期" if left else "今日到期") + f"：{case.number} {case.title}"[:200],
-            body=f"信访事项“{case.title}”{what}期限为{case.due:%Y年%m月%d日}（还剩{left}日）。",
-            url=_url(case),
-            dedupe_key=f"case:{case.pk}:due:{case.due.isoformat()}:{CLOCK_STAGES[state]}",
-        )
+    late = -(days_left(case.deadline, today) or 0)
+    return Reminder(
+        recipients=ctx.recipients(_handlers(case, ctx) + ctx.people.leads(case.unit_id), case),
+        kind="case.overdue",
+        title=f"已逾期：{case.number} {case.title}"[:200],
+        body=f"{case.unit_name}办理的信访事项“{case.title}”{what}期限为{case.deadline:%Y年%m月%d日}，已逾期{late}日。",
+        url=ctx.url(case),
+        dedupe_key=f"case:{case.pk}:overdue:{case.deadline.isoformat()}",
+    )
 
 
-def _ack_reminder(case: Case, today: datetime.date, people: _People) -> Iterator[Reminder]:
-    assert case.ack_due is not None
-    state = due_state(case.ack_due, today)
-    officers = people.officers(case.unit_id)
-    if case.handler is not None:
-        officers = [people.same(case.handler), *officers]
-    if state == DUE_OVERDUE:
-        late = -(days_left(case.ack_due, today) or 0)
-        yield Reminder(
-            recipients=_recipients(officers + people.leads(case.unit_id), case),
-            kind="case.ack_overdue",
-            title=f"受理告知已逾期：{case.number} {case.title}"[:200],
-            body=(
-                f"{case.unit.name}收到的信访事项“{case.title}”应于{case.ack_due:%Y年%m月%d日}前告知信访人是否受理"
-                f"（条例第二十三条），已逾期{late}日。"
-            ),
-            url=_url(case),
-            dedupe_key=f"case:{case.pk}:ack-overdue:{case.ack_due.isoformat()}",
-        )
-    elif state in ACK_STAGES:
-        left = days_left(case.ack_due, today)
-        yield Reminder(
-            recipients=_recipients(officers, case),
-            kind="case.ack_due",
-            title=f"待受理告知：{case.number} {case.title}"[:200],
-            body=f"信访事项“{case.title}”应于{case.ack_due:%Y年%m月%d日}前告知信访人是否受理（还剩{left}日）。",
-            url=_url(case),
-            dedupe_key=f"case:{case.pk}:ack:{case.ack_due.isoformat()}:{ACK_STAGES[state]}",
-        )
+def _clock_due(case: _CaseRow, today: datetime.date, ctx: _Context) -> Reminder:
+    what = KIND_LABELS.get(case.kind, "办结")
+    left = days_left(case.deadline, today)
+    return Reminder(
+        recipients=ctx.recipients(_handlers(case, ctx), case),
+        kind="case.due_soon",
+        title=(f"{left}日内到期" if left else "今日到期") + f"：{case.number} {case.title}"[:200],
+        body=f"信访事项“{case.title}”{what}期限为{case.deadline:%Y年%m月%d日}（还剩{left}日）。",
+        url=ctx.url(case),
+        dedupe_key=f"case:{case.pk}:due:{case.deadline.isoformat()}:{CLOCK_STAGES[due_state(case.deadline, today)]}",
+    )
+
+
+def _ack_officers(case: _CaseRow, ctx: _Context) -> list[User]:
+    officers = ctx.people.officers(case.unit_id)
+    handler = ctx.handler(case)
+    return [handler, *officers] if handler is not None else officers
+
+
+def _ack_overdue(case: _CaseRow, today: datetime.date, ctx: _Context) -> Reminder:
+    late = -(days_left(case.deadline, today) or 0)
+    return Reminder(
+        recipients=ctx.recipients(_ack_officers(case, ctx) + ctx.people.leads(case.unit_id), case),
+        kind="case.ack_overdue",
+        title=f"受理告知已逾期：{case.number} {case.title}"[:200],
+        body=(
+            f"{case.unit_name}收到的信访事项“{case.title}”应于{case.deadline:%Y年%m月%d日}前告知信访人是否受理"
+            f"（条例第二十三条），已逾期{late}日。"
+        ),
+        url=ctx.url(case),
+        dedupe_key=f"case:{case.pk}:ack-overdue:{case.deadline.isoformat()}",
+    )
+
+
+def _ack_due(case: _CaseRow, today: datetime.date, ctx: _Context) -> Reminder:
+    left = days_left(case.deadline, today)
+    return Reminder(
+        recipients=ctx.recipients(_ack_officers(case, ctx), case),
+        kind="case.ack_due",
+        title=f"待受理告知：{case.number} {case.title}"[:200],
+        body=f"信访事项“{case.title}”应于{case.deadline:%Y年%m月%d日}前告知信访人是否受理（还剩{left}日）。",
+        url=ctx.url(case),
+        dedupe_key=f"case:{case.pk}:ack:{case.deadline.isoformat()}:{ACK_STAGES[due_state(case.deadline, today)]}",
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -245,43 +356,29 @@ def producers() -> list[tuple[str, Producer]]:
 # The run
 
 
-def _sent_before(keys: list[str], chunk: int = 500) -> set[tuple[int, str]]:
-    """(recipient, key) pairs already sent, in chunks (SQLite limits the parameters of one query)."""
-    pairs: set[tuple[int, str]] = set()
-    for i in range(0, len(keys), chunk):
-        pairs.update(
-            Notification.objects.filter(dedupe_key__in=keys[i : i + chunk]).values_list("recipient_id", "dedupe_key")
-        )
-    return pairs
+def _batches(reminders: Iterable[Reminder], size: int) -> Iterator[list[Reminder]]:
+    batch: list[Reminder] = []
+    for reminder in reminders:
+        batch.append(reminder)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def send_reminders(today: datetime.date, *, dry_run: bool = False) -> RunResult:
-    """Send every reminder due on `today` that has not been sent yet. Idempotent."""
+    """Send every reminder due on `today` that has not been sent yet. Idempotent.
+
+    Each producer's reminders are taken BATCH at a time: one query for the (recipient, key) pairs already sent,
+    one multi-row insert for the rest (services.notify_many) — so the queries grow with the batches, not with
+    the cases or the people, and memory holds one batch."""
     result = RunResult()
     for name, produce in producers():
         result.producers.append(name)
-        batch = [r for r in produce(today) if r.recipients]
-        if not batch:
-            continue
-        sent_before = _sent_before(sorted({r.dedupe_key for r in batch}))
-        for reminder in batch:
-            result.considered += 1
-            fresh = [u for u in reminder.recipients if (u.pk, reminder.dedupe_key) not in sent_before]
-            if not fresh:
-                continue
-            if dry_run:
-                created = len(fresh)
-            else:
-                created = len(
-                    notify(
-                        recipients=fresh,
-                        kind=reminder.kind,
-                        title=reminder.title,
-                        body=reminder.body,
-                        url=reminder.url,
-                        dedupe_key=reminder.dedupe_key,
-                    )
-                )
-            result.sent += created
-            result.by_kind[reminder.kind] += created
+        for batch in _batches((r for r in produce(today) if r.recipients), BATCH):
+            result.considered += len(batch)
+            kinds = [kind for _, kind in unsent(batch)] if dry_run else [n.kind for n in notify_many(batch)]
+            result.sent += len(kinds)
+            result.by_kind.update(kinds)
     return result

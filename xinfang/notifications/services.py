@@ -3,6 +3,8 @@
     notify(*, recipients, kind, title, body, url, dedupe_key)   one message to each recipient, at most once per
                                                                 (recipient, dedupe_key); e-mailed after commit
                                                                 when XINFANG_NOTIFY_EMAIL is on
+    notify_many(messages)                                       the same for many messages in a few queries
+                                                                (the reminders job); unsent(messages) its dry run
     notification_mark_read(*, actor, notification)              the recipient reads one message
     notifications_mark_all_read(*, actor)                       ... or all of them
 
@@ -12,8 +14,9 @@ Reading a message is the recipient's own business and changes nothing in the rec
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -49,6 +52,21 @@ def _recipients(recipients: Iterable[Any]) -> list[Any]:
     return people
 
 
+@dataclass(frozen=True)
+class Message:
+    """One message to several people (what `notify` takes, for `notify_many`)."""
+
+    recipients: Sequence[Any]
+    kind: str
+    title: str
+    body: str = ""
+    url: str = ""
+    dedupe_key: str = ""
+
+
+BATCH = 1000  # rows per INSERT (8 parameters each: well under PostgreSQL's 65,535 and SQLite's 32,766)
+
+
 @transaction.atomic
 def notify(
     *,
@@ -63,41 +81,100 @@ def notify(
 
     With a `dedupe_key`, a recipient who already has a message with that key gets nothing (also under a
     concurrent run: the key is unique per recipient in the database). Inactive accounts are skipped."""
-    title = (title or "").strip()
-    if not title:
-        raise DomainError("消息标题不能为空。", code="required", field="title")
-    if not kind:
-        raise DomainError("消息类型不能为空。", code="required", field="kind")
-    if len(dedupe_key) > KEY_MAX:
-        raise DomainError("去重键过长。", code="too_long", field="dedupe_key")
-    people = _recipients(recipients)
-    if not people:
+    message = Message(list(recipients), kind, title, body, url, dedupe_key)
+    return notify_many([message])
+
+
+class _Pending(NamedTuple):
+    user: Any
+    kind: str
+    title: str
+    body: str
+    url: str
+    dedupe_key: str
+
+
+def _pending(messages: Iterable[Any]) -> list[_Pending]:
+    """The (recipient, message) pairs of `messages` not sent yet — checked as `notify` checks one message, with one
+    query for all the keys already sent."""
+    pending: list[_Pending] = []
+    taken: set[tuple[int, str]] = set()  # (recipient, key) within these messages
+    for m in messages:
+        title = (m.title or "").strip()
+        if not title:
+            raise DomainError("消息标题不能为空。", code="required", field="title")
+        if not m.kind:
+            raise DomainError("消息类型不能为空。", code="required", field="kind")
+        key = m.dedupe_key or ""
+        if len(key) > KEY_MAX:
+            raise DomainError("去重键过长。", code="too_long", field="dedupe_key")
+        kind, title, body, url = m.kind[:50], title[:TITLE_MAX], m.body or "", (m.url or "")[:URL_MAX]
+        for user in _recipients(m.recipients):
+            if key:
+                if (user.pk, key) in taken:
+                    continue
+                taken.add((user.pk, key))
+            pending.append(_Pending(user, kind, title, body, url, key))
+    if taken:
+        sent = _sent_before(taken)
+        if sent:
+            pending = [p for p in pending if not p.dedupe_key or (p.user.pk, p.dedupe_key) not in sent]
+    return pending
+
+
+def _sent_before(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which of the (recipient, dedupe_key) pairs already have their message: one query on the dedupe_key index
+    (a key is held by a few recipients at most)."""
+    keys = sorted({key for _, key in pairs})
+    found = (
+        Notification.objects.exclude(dedupe_key="")  # the partial index's condition, stated for the planner
+        .filter(dedupe_key__in=keys)
+        .values_list("recipient_id", "dedupe_key")
+    )
+    return {pair for pair in found if pair in pairs}
+
+
+def unsent(messages: Iterable[Any]) -> list[tuple[Any, str]]:
+    """(recipient, kind) of every message `notify_many(messages)` would create now — its dry run."""
+    return [(p.user, p.kind) for p in _pending(messages)]
+
+
+@transaction.atomic
+def notify_many(messages: Iterable[Any]) -> list[Notification]:
+    """`notify` for many messages at once (the reminders job): the same checks and the same at most one message
+    per (recipient, dedupe_key), in a number of queries independent of the number of messages and recipients —
+    one lookup of the keys already sent, then one multi-row INSERT per BATCH rows. `messages` are Message-like
+    (recipients, kind, title, body, url, dedupe_key); returns the messages created.
+
+    Should a concurrent run insert one of the same (recipient, key) pairs between the lookup and the insert, the
+    unique constraint fails the multi-row insert; the rows are then inserted one by one, skipping the taken ones
+    (as `notify` always did)."""
+    pending = _pending(messages)
+    if not pending:
         return []
-    already: set[int] = set()
-    if dedupe_key:
-        already = set(
-            Notification.objects.filter(dedupe_key=dedupe_key, recipient_id__in=[u.pk for u in people]).values_list(
-                "recipient_id", flat=True
-            )
+    users = {p.user.pk: p.user for p in pending}
+    rows = [
+        Notification(
+            recipient_id=p.user.pk, kind=p.kind, title=p.title, body=p.body, url=p.url, dedupe_key=p.dedupe_key
         )
-    created: list[Notification] = []
-    for user in people:
-        if user.pk in already:
-            continue
-        row = Notification(
-            recipient=user,
-            kind=kind[:50],
-            title=title[:TITLE_MAX],
-            body=body or "",
-            url=(url or "")[:URL_MAX],
-            dedupe_key=dedupe_key,
-        )
-        try:
-            with transaction.atomic():
-                row.save()
-        except IntegrityError:
-            continue  # a concurrent run created it first
-        created.append(row)
+        for p in pending
+    ]
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(rows, batch_size=BATCH)
+    except IntegrityError:  # a concurrent run sent some of them first
+        created = []
+        for row in rows:
+            row.pk = None
+            row._state.adding = True
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:
+                continue
+            created.append(row)
+    for row in created:  # the recipient objects the caller passed (no query when they are read)
+        Notification.recipient.field.set_cached_value(row, users[row.recipient_id])
     if created and email_enabled():
         ids = [n.pk for n in created if n.recipient.email]
         if ids:

@@ -665,9 +665,9 @@ def test_case_list_query_count_is_the_same_for_1_and_30_cases(world, token_clien
         CaseFactory(unit=world.unit("d1b1"), registered_by=officer, handler=officer)
     thirty, n30 = count()
     assert (n1, n30) == (1, 30)
-    # token + user, the user's posts (grants), his home unit path (Art 30), his shares,
-    # the page count, the cases (joined unit/topic/handler), their petitioners (prefetch)
-    assert one == thirty == 7
+    # token + user, the user's posts (grants), the scope's unit ids and forwarded cases, his home unit (Art 30),
+    # his shares, the capped count, the cases (joined unit/topic/handler), their petitioners (prefetch)
+    assert one == thirty == 8
 
 
 def test_topics_list_the_active_topic_codes(world, token_client):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
 
 import pytest
 from axes.models import AccessAttempt
@@ -266,12 +267,23 @@ def test_password_change_keeps_this_session_and_is_audited(world, client):
 
 def test_session_settings_give_30_minute_idle_expiry():
     assert settings.SESSION_COOKIE_AGE == 1800
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False  # renewal is throttled by SessionRenewalMiddleware
+    assert 0 < settings.SESSION_RENEW_SECONDS <= 60
 
 
-def test_every_request_renews_the_session_and_an_expired_one_signs_out(world, client):
+def _age_renewal(client, seconds):
+    """Pretend the session's last renewal was `seconds` ago."""
+    from xinfang.core.middleware import RENEWED_KEY
+
+    session = client.session
+    session[RENEWED_KEY] = int(time.time()) - seconds
+    session.save()
+
+
+def test_a_request_renews_a_session_last_renewed_a_minute_ago_and_an_expired_one_signs_out(world, client):
     _login(client, "d1.chief", PASSWORD)
     key = client.session.session_key
+    _age_renewal(client, settings.SESSION_RENEW_SECONDS)
     Session.objects.filter(session_key=key).update(expire_date=timezone.now() + datetime.timedelta(minutes=5))
     assert client.get("/").status_code == 200
     renewed = Session.objects.get(session_key=key).expire_date
@@ -280,3 +292,22 @@ def test_every_request_renews_the_session_and_an_expired_one_signs_out(world, cl
     Session.objects.filter(session_key=key).update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
     r = client.get("/")
     assert r.status_code == 302 and r["Location"].startswith("/login/")
+
+
+def test_a_request_soon_after_a_renewal_does_not_write_the_session(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _login(client, "d1.chief", PASSWORD)
+    assert client.get("/").status_code == 200  # renews (the login itself counts as the first renewal)
+    key = client.session.session_key
+    before = Session.objects.get(session_key=key).expire_date
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/").status_code == 200
+    assert not [
+        q for q in ctx.captured_queries if q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"]
+    ]
+    assert Session.objects.get(session_key=key).expire_date == before
+    _age_renewal(client, settings.SESSION_RENEW_SECONDS + 1)
+    client.get("/")
+    assert Session.objects.get(session_key=key).expire_date > before

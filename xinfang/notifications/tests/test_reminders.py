@@ -183,3 +183,72 @@ def test_other_apps_add_producers_through_their_reminders_module(world, monkeypa
     assert "xinfang.screening.reminders" in names
     assert send_reminders(D(2026, 3, 2)).by_kind["screening.report_owed"] == 1
     assert send_reminders(D(2026, 3, 3)).sent == 0  # same week, same key
+
+
+def _overdue_cases(world, count: int, first: int) -> None:
+    """`count` accepted cases due on DUE, spread over the brigades, each with a handler of its own (a new officer),
+    every other one an accusation against a neighbouring brigade, each with the unit's 分管领导 recused —
+    everything that once cost a query per case or per person."""
+    from xinfang.cases.models import Recusal, Status
+    from xinfang.cases.tests.factories import CaseFactory
+    from xinfang.orgs.models import Post, User
+    from xinfang.orgs.roles import Role
+
+    codes = ["d1b1", "d1b2", "d2b1", "d2b2"]
+    for i in range(first, first + count):
+        code = codes[i % 4]
+        unit = world.unit(code)
+        handler = User.objects.create_user(username=f"handler{i}", name=f"承办人{i}", unit=unit)
+        Post.objects.create(user=handler, unit=unit, role=Role.OFFICER, start_on=D(2020, 1, 1))
+        accusation = i % 2 == 1
+        case = CaseFactory(
+            unit=unit,
+            registered_by=world.user(f"{code}.officer"),
+            status=Status.ACCEPTED,
+            accepted_on=RECEIVED + 3 * DAY,
+            due=DUE,
+            handler=handler,
+            category=Category.ACCUSATION if accusation else Category.APPEAL,
+            accused_unit=world.unit(codes[(i + 1) % 4]) if accusation else None,
+        )
+        leader = world.user(f"{code}.leader")
+        Recusal.objects.create(case=case, user=leader, reason="亲属关系", declared_by=leader)
+
+
+DUE = D(2026, 6, 1)
+
+
+def _queries(fn) -> tuple[int, object]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        value = fn()
+    return len(ctx.captured_queries), value
+
+
+def test_the_scan_and_the_run_cost_the_same_queries_for_3_and_30_overdue_cases(world):
+    day = DUE + DAY
+    _overdue_cases(world, 3, 0)
+    scan3, n3 = _queries(lambda: sum(1 for _ in reminders.case_reminders(day)))
+    dry3, would3 = _queries(lambda: send_reminders(day, dry_run=True).sent)
+    send3, sent3 = _queries(lambda: send_reminders(day).sent)
+    assert n3 == 3
+    assert would3 == sent3 == 3 * 2  # the handler and the 主官; the recused 分管领导 is not told
+
+    _overdue_cases(world, 27, 3)
+    scan30, n30 = _queries(lambda: sum(1 for _ in reminders.case_reminders(day)))
+    dry30, would30 = _queries(lambda: send_reminders(day, dry_run=True).sent)
+    send30, sent30 = _queries(lambda: send_reminders(day).sent)
+    assert n30 == 30
+    assert would30 == sent30 == 27 * 2  # the first three were sent already
+    assert (scan30, dry30, send30) == (scan3, dry3, send3)
+
+    again, sent_again = _queries(lambda: send_reminders(day).sent)
+    assert sent_again == 0  # a second run sends nothing new ...
+    assert again <= send30  # ... and inserts nothing
+    assert Notification.objects.count() == 30 * 2
+    assert not Notification.objects.filter(recipient__username__endswith=".leader").exists()
+    # each message once per (recipient, key): the handler of each case and its unit's 主官
+    handler7 = Notification.objects.filter(recipient__username="handler7").values_list("kind", "dedupe_key")
+    assert [kind for kind, _ in handler7] == ["case.overdue"]

@@ -286,10 +286,9 @@ def test_user_list_query_count_is_constant(world, client, django_assert_num_quer
     client.force_login(world.user("sysadmin"))
     client.get("/orgs/users/")
     assert _user_list_queries(client, world, 1) == _user_list_queries(client, world, 30)
-    # session, session user, grants, explicit shares of users, COUNT, the page of users (unit joined),
-    # their active posts (one prefetch, unit joined), the header's posts, the header's unit,
-    # session save (SAVEPOINT, UPDATE, RELEASE).
-    with django_assert_num_queries(13):  # + the header's unread-notification count
+    # session, session user, posts (grants and the header's list), explicit shares (all kinds), COUNT, the page of
+    # users (unit joined), their active posts (one prefetch, unit joined), the header's unit.
+    with django_assert_num_queries(9):  # + the header's unread-notification count
         client.get("/orgs/users/?q=bulk30x")
 
 
@@ -475,10 +474,9 @@ def test_post_list_query_count_is_constant(world, client, django_assert_num_quer
     client.force_login(world.user("secadmin"))
     client.get("/orgs/posts/")
     assert _post_list_queries(client, world, 1) == _post_list_queries(client, world, 30)
-    # session, session user, grants, explicit shares of units, the filter's unit (validating ?unit),
-    # explicit shares of posts, COUNT, the page of posts (unit and user joined), the unit choices,
-    # the header's unit, the header's posts, session save (SAVEPOINT, UPDATE, RELEASE).
-    with django_assert_num_queries(15):  # + the header's unread-notification count
+    # session, session user, posts (grants and the header's list), explicit shares (all kinds), the filter's unit
+    # (validating ?unit), COUNT, the page of posts (unit and user joined), the unit choices, the header's unit.
+    with django_assert_num_queries(10):  # + the header's unread-notification count
         client.get(f"/orgs/posts/?unit={world.unit('d2b2').pk}")
 
 

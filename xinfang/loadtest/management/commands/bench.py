@@ -1,4 +1,4 @@
-"""`python manage.py bench [--requests N] [--warmup N] [--no-export] [--out DIR]` (`make bench`).
+"""`python manage.py bench [--requests N] [--warmup N] [--no-export] [--only GROUPS] [--out DIR]` (`make bench`).
 
 Measures the pages and endpoints of issue 8 against the configured (generated) database through Django's test
 client and prints a table with PASS/FAIL against the targets; writes var/bench/bench-<time>.json (and
@@ -27,6 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--budget", type=float, default=60.0, help="每项计时预算（秒），超出后至少测 3 次即停")
         parser.add_argument("--no-export", action="store_true", help="不测 xlsx 导出")
         parser.add_argument("--out", default=str(Path(settings.BASE_DIR) / "var" / "bench"), help="JSON 输出目录")
+        parser.add_argument(
+            "--only",
+            default="",
+            help="只测这些组（逗号分隔：case_list,detail,my_work,dashboard,board,assessment,jobs,export）",
+        )
         parser.add_argument("--strict", action="store_true", help="有 FAIL 时以非零状态退出")
         parser.add_argument("--export-child", nargs="+", metavar=("USERNAME", "SINCE"), help=argparse_suppress())
 
@@ -39,6 +44,7 @@ class Command(BaseCommand):
         bench = Bench(
             requests=options["requests"], warmup=options["warmup"], log=self.stdout.write, budget=options["budget"]
         )
+        bench.only = {g.strip() for g in options["only"].split(",") if g.strip()}
         try:
             bench.run(export=not options["no_export"])
         except RuntimeError as exc:
