@@ -25,12 +25,14 @@ from django.utils import timezone
 
 from xinfang.cases import selectors
 from xinfang.cases.models import CaseQuerySet, Category, Channel, Kind, Petitioner, Status
-from xinfang.cases.xlsx_stream import XlsxStreamWriter
+from xinfang.cases.xlsx_stream import MAX_ROWS, XlsxStreamWriter
 from xinfang.core.audit import audit_record
+from xinfang.core.errors import DomainError
 from xinfang.core.legal_calendar import DUE_STATE_LABELS, due_state
 from xinfang.core.masking import mask_id_number, mask_name, mask_phone
 
 EXPORT_PERM = "cases.case.export"
+MAX_EXPORT_ROWS = MAX_ROWS - 1  # one sheet holds 1,048,576 rows, the header included
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 2000
 
@@ -192,6 +194,13 @@ class Export:
 def case_export(*, actor: Any, filters: dict[str, Any], request: Any = None) -> Export:
     """Write the workbook to a temporary file and audit the export (who, which filters, how many rows)."""
     today = timezone.localdate()
+    exportable = cast(CaseQuerySet, selectors.case_list(actor, today=today, **filters)).visible_to(actor, EXPORT_PERM)
+    if exportable.order_by()[: MAX_EXPORT_ROWS + 1].count() > MAX_EXPORT_ROWS:  # stops counting at the limit
+        raise DomainError(
+            f"符合条件的信访事项超过 {MAX_EXPORT_ROWS:,} 件，超出 Excel 单个工作表的行数上限。"
+            "请缩小筛选范围（如收到日期、办理单位）后分批导出。",
+            code="export_too_large",
+        )
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # handed to the response, closed by it
     with XlsxStreamWriter(out, sheet_name="信访事项", columns=COLUMNS) as sheet:
         for row in rows(actor, filters, today):

@@ -329,7 +329,7 @@ def case_detail(user: Any, case_id: Any, today: datetime.date | None = None) -> 
                 Prefetch("extensions", queryset=Extension.objects.select_related("approved_by")),
                 "recusals__user",
             )
-            .select_related("first_unit", "first_officer", "registered_by", "original_case")
+            .select_related("first_unit", "first_officer", "registered_by", "original_case", "opinion", "evaluation")
             .get(pk=case_id)
         )
     except (Case.DoesNotExist, ValueError, TypeError):

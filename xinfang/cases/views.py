@@ -131,7 +131,11 @@ def _case_export(request: HttpRequest) -> HttpResponseBase:
     if form.is_bound and not form.is_valid():
         messages.error(request, "筛选条件有误，请修改后再导出。")
         return redirect(f"{reverse('cases:case-list')}?{request.GET.urlencode()}")
-    export = exports.case_export(actor=request.user, filters=form.filters(), request=request)
+    try:
+        export = exports.case_export(actor=request.user, filters=form.filters(), request=request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(f"{reverse('cases:case-list')}?{request.GET.urlencode()}")
     response = FileResponse(export.file, as_attachment=True, filename=export.filename, content_type=exports.XLSX)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -281,3 +281,21 @@ def test_the_export_keeps_only_the_cases_the_user_may_export(world, ledger):
     assert {x.number for x in ledger[:4]} | {in_d1b2.number} <= listed
     export, data = _export_rows(user)
     assert [r[0] for r in data[1:]] == [in_d1b2.number] and export.count == 1
+
+
+def test_an_export_larger_than_one_sheet_is_refused_clearly_and_changes_nothing(world, client, monkeypatch):
+    from xinfang.core.models import AuditEvent
+
+    for _ in range(3):
+        register(world, "d1b1")
+    monkeypatch.setattr(exports, "MAX_EXPORT_ROWS", 2)
+    client.force_login(world.user("d1b1.officer"))
+    before = AuditEvent.objects.filter(action="cases.case.exported").count()
+    r = client.get("/cases/export/?status=registered", follow=True)
+    html = r.content.decode()
+    assert r.redirect_chain and r.redirect_chain[-1][0].startswith("/cases/?status=registered")
+    assert "超过 2 件" in html and "缩小筛选范围" in html
+    assert AuditEvent.objects.filter(action="cases.case.exported").count() == before  # nothing was exported
+    monkeypatch.setattr(exports, "MAX_EXPORT_ROWS", 3)
+    r = client.get("/cases/export/?status=registered")
+    assert r.status_code == 200 and r["Content-Type"] == exports.XLSX
