@@ -126,5 +126,5 @@ def test_status_board_query_count_is_constant_as_units_grow(world, clock):
     after, rows_after = _count("c.chief", D(2026, 10, 2))
     assert rows_after == rows_before + 25 * 2  # each new brigade: its week and its daily report
     assert before == after
-    # posts, units, unit shares, cadences, special periods, their scope units, reports, report shares
-    assert after == 8
+    # posts, units, explicit shares (all kinds, one query), cadences, special periods, their scope units, reports
+    assert after == 7
