@@ -34,6 +34,12 @@ is not yet due and is left out. The unit of a case is its handling unit (`Case.u
     incidents_noncompliant  应到场领导未到场的事件数 (到总队: 分管领导; 进京: 主官 — not recorded)
     overdue_cases    逾期件数      cases whose 受理告知 or 办结 limit fell in the year and was missed (late, or
                                   still nothing done after it)
+
+Computing: the record indicators over the same table and unit path share ONE grouped query (figures_of: the OR of
+their cohorts, each figure a filtered count), rolled up by path prefix into the assessed units. On PostgreSQL the
+case indicators' per-unit counts — the same query, restricted to the units — are kept in the tally (tally.py) while
+none of the unit's records changed (database triggers), and their sums while no unit under them changed; the
+figures are exactly those of the definitions (tests/test_tally.py compares them after random changes).
 """
 
 from __future__ import annotations
@@ -159,61 +165,210 @@ class Indicator:
 
 
 def _rollup(rows: Iterable[tuple[str | None, int, int]], units: list[Unit]) -> dict[int, tuple[int, int]]:
-    """Per-handling-unit (path, denominator, numerator) rows summed into each assessed unit's subtree."""
+    """Per-handling-unit (path, denominator, numerator) rows summed into each assessed unit's subtree.
+
+    A path "/1/4/9/" lies in the subtree of exactly the units whose path is one of its prefixes "/1/", "/1/4/",
+    "/1/4/9/" (paths are materialized id paths ending in "/"): each row is added to those of its prefixes that are
+    assessed — a dictionary look-up per level instead of a scan of every assessed unit."""
     totals = {u.pk: [0, 0] for u in units}
+    by_path: dict[str, list[int]] = {}
+    odd = [u for u in units if not (u.path.startswith("/") and u.path.endswith("/"))]
+    for u in units:
+        if u not in odd:
+            by_path.setdefault(u.path, []).append(u.pk)
     for path, den, num in rows:
         if not path:
             continue
-        for u in units:
+        for u in odd:  # not a materialized path (never in practice): the plain prefix test
             if path.startswith(u.path):
                 totals[u.pk][0] += den
                 totals[u.pk][1] += num
+        end = path.find("/", 1)
+        while end != -1:
+            for pk in by_path.get(path[: end + 1], ()):
+                totals[pk][0] += den
+                totals[pk][1] += num
+            end = path.find("/", end + 1)
     return {pk: (d, n) for pk, (d, n) in totals.items()}
 
 
+def _roots(units: list[Unit]) -> list[str]:
+    """The outermost of the units' paths (the others lie in their subtrees)."""
+    roots: list[str] = []
+    for p in sorted({u.path for u in units}):  # a path sorts right after its ancestors' paths
+        if not roots or not p.startswith(roots[-1]):
+            roots.append(p)
+    return roots
+
+
+MANY_ROOTS = 20
+
+
 def _under(path: str, units: list[Unit]) -> Q:
-    """Rows whose `path` lies in the subtree of any of the units (one condition per outermost unit)."""
-    paths = sorted({u.path for u in units})
-    roots = [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
+    """Rows whose `path` lies in the subtree of any of the units (one condition per outermost unit) — or, past
+    MANY_ROOTS of them, in the subtree of their deepest common ancestor: a superset, for a query whose rows are
+    then kept by unit (_rollup), without thousands of ORs to build and plan."""
+    roots = _roots(units)
+    if len(roots) > MANY_ROOTS:
+        common: list[str] = []
+        for level in zip(*(r.strip("/").split("/") for r in roots), strict=False):
+            if len(set(level)) > 1:
+                break
+            common.append(level[0])
+        return Q(**{f"{path}__startswith": "/" + "".join(f"{part}/" for part in common)})
     condition = Q(pk__in=[])
     for root in roots:
         condition |= Q(**{f"{path}__startswith": root})
     return condition
 
 
+def _multivalued(qs: QuerySet[Any]) -> bool:
+    """Whether the query joins a to-many relation (a row could then be counted twice without DISTINCT)."""
+    for join in qs.query.alias_map.values():
+        f = getattr(join, "join_field", None)
+        if f is not None and (getattr(f, "many_to_many", False) or getattr(f, "one_to_many", False)):
+            return True
+    return False
+
+
+def _counted(condition: Q | None, distinct: bool) -> Count:
+    return Count("pk", filter=condition, distinct=distinct) if condition else Count("pk", distinct=distinct)
+
+
 @dataclass(frozen=True)
 class RecordIndicator(Indicator):
     """An indicator over rows of one model: `cohort` (the denominator set of a period), `hit` (the numerator
-    condition), `path` (the lookup to the responsible unit's path). One grouped query for any number of units."""
+    condition), `path` (the lookup to the responsible unit's path). One grouped query for any number of units —
+    and for any number of indicators over the same model and path (`figures_of`): one scan of the table."""
 
     cohort: Callable[[Period], Q] = field(default=lambda p: Q())
     hit: Callable[[Period], Q] = field(default=lambda p: Q())
     path: str = "unit__path"
 
+    @property
+    def model(self) -> type[Any]:
+        return Case if self.source == "cases" else Incident
+
     def base(self, period: Period) -> QuerySet[Any]:
-        model = Case if self.source == "cases" else Incident
-        return model.objects.filter(self.cohort(period)).order_by()
+        return self.model.objects.filter(self.cohort(period)).order_by()
 
     def figures(self, units: list[Unit], period: Period) -> dict[int, Figure]:
-        # Only rows under one of the units can count (_rollup); saying so lets the database use the path index.
-        grouped = self.base(period).filter(_under(self.path, units)).values(self.path)
-        if self.kind == RATE:
-            grouped = grouped.annotate(
-                den=Count("pk", distinct=True), num=Count("pk", filter=self.hit(period), distinct=True)
-            )
-            totals = _rollup(grouped.values_list(self.path, "den", "num"), units)
-        else:
-            grouped = grouped.annotate(den=Count("pk", distinct=True))
-            totals = _rollup(((path, den, 0) for path, den in grouped.values_list(self.path, "den")), units)
-        if self.kind == RATE:
-            return {pk: rate(n, d) for pk, (d, n) in totals.items()}
-        return {pk: count(d) for pk, (d, _n) in totals.items()}
+        return figures_of([self], units, period)[self.code]
 
     def drill(self, unit: Unit, period: Period, part: str) -> QuerySet[Any]:
         qs = self.base(period).filter(**{f"{self.path}__startswith": unit.path})
         if part == NUMERATOR and self.kind == RATE:
             qs = qs.filter(self.hit(period))
         return qs.distinct()
+
+
+def _batch_query(batch: list[RecordIndicator], period: Period, key: str, where: Q) -> tuple[QuerySet[Any], list[str]]:
+    """The rows in any indicator's cohort (the OR of the cohorts) matching `where`, grouped by `key`, each
+    indicator's denominator ("d<n>") and numerator ("n<n>") a filtered count (`cohort`, `cohort & hit`) — exactly
+    the single-indicator definition. Rows are counted once each (DISTINCT only if a to-many relation is joined;
+    the relations used — opinion, evaluation, unit, parent case — are to-one)."""
+    first = batch[0]
+    assert all(i.model is first.model and i.path == first.path for i in batch), "one model and path per batch"
+    cohorts = [i.cohort(period) for i in batch]
+    union = Q()  # an empty cohort (every row) makes the union every row
+    if all(cohorts):
+        for c in cohorts:
+            union |= c
+    grouped = first.model.objects.filter(union).filter(where).order_by().values(key)
+
+    def annotated(distinct: bool) -> QuerySet[Any]:
+        counts: dict[str, Count] = {}
+        for n, (i, c) in enumerate(zip(batch, cohorts, strict=True)):
+            counts[f"d{n}"] = _counted(c if len(batch) > 1 else None, distinct)
+            if i.kind == RATE:
+                counts[f"n{n}"] = _counted((c & i.hit(period)) if len(batch) > 1 else i.hit(period), distinct)
+        return grouped.annotate(**counts)
+
+    qs = annotated(False)
+    if _multivalued(qs):
+        qs = annotated(True)
+    return qs, list(qs.query.annotations)
+
+
+def _counts(batch: list[RecordIndicator], names: list[str], row: tuple[Any, ...]) -> dict[str, list[int]]:
+    """{code: [denominator, numerator]} of one grouped row (after its key)."""
+    values = dict(zip(names, row[1:], strict=True))
+    return {i.code: [values[f"d{n}"], values.get(f"n{n}", 0)] for n, i in enumerate(batch)}
+
+
+def figures_of(batch: list[RecordIndicator], units: list[Unit], period: Period) -> dict[str, dict[int, Figure]]:
+    """The figures of several record indicators over the same model and unit path, in ONE grouped query
+    (_batch_query) by the responsible unit's path, rolled up into each unit's subtree — or, for cases on
+    PostgreSQL, from the tally (tally.py): the same query per responsible unit, cached while none of its records
+    changed."""
+    from xinfang.accountability import tally
+
+    first = batch[0]
+    if tally.enabled(first.source):
+        return _tallied(batch, units, period)
+    # Only rows under one of the units can count (_rollup); saying so lets the database use the path index.
+    qs, names = _batch_query(batch, period, first.path, _under(first.path, units))
+    rows = [(row[0], _counts(batch, names, row)) for row in qs.values_list(first.path, *names)]
+    return _figures(batch, rows, units)
+
+
+def _figures(
+    batch: list[RecordIndicator], rows: Iterable[tuple[str, dict[str, list[int]]]], units: list[Unit]
+) -> dict[str, dict[int, Figure]]:
+    """Per-unit-path counts rolled up into each unit's subtree, as figures."""
+    rows = list(rows)
+    result: dict[str, dict[int, Figure]] = {}
+    for i in batch:
+        totals = _rollup(((path, *counts.get(i.code, (0, 0))) for path, counts in rows), units)
+        if i.kind == RATE:
+            result[i.code] = {pk: rate(num, den) for pk, (den, num) in totals.items()}
+        else:
+            result[i.code] = {pk: count(den) for pk, (den, _n) in totals.items()}
+    return result
+
+
+def _tallied(batch: list[RecordIndicator], units: list[Unit], period: Period) -> dict[str, dict[int, Figure]]:
+    """figures_of from the tally (tally.py): the counts of each unit under the assessed units, kept per unit while
+    none of its records changed, summed per assessed unit — the sums kept too, while no unit under them changed."""
+    import hashlib
+
+    from xinfang.accountability import tally
+
+    first = batch[0]
+    # the tally stores every indicator of the batch's model and path, whichever are asked for now
+    full = [i for i in INDICATORS if isinstance(i, RecordIndicator) and (i.model, i.path) == (first.model, first.path)]
+    key = first.path.removesuffix("__path")  # the responsible unit's id: "unit", "parent_case__unit"
+    name = f"{first.source}:{first.path}"
+    roots = _roots(units)
+
+    def under(lookup: str) -> Q:
+        return _under(lookup, units)
+
+    def compute(ids: list[int] | None) -> dict[int, dict[str, list[int]]]:
+        where = _under(first.path, units) if ids is None else Q(**{f"{key}__in": ids})
+        qs, names = _batch_query(full, period, key, where)
+        return {row[0]: _counts(full, names, row) for row in qs.values_list(key, *names) if row[0] is not None}
+
+    def build(snap: Any) -> dict[str, dict[str, list[int]]]:
+        """{code: {unit id: [denominator, numerator]}} summed per assessed unit."""
+        rows = tally.unit_counts(name, snap, under, period, compute)
+        sums: dict[str, dict[str, list[int]]] = {}
+        for i in full:
+            totals = _rollup(((path, *counts.get(i.code, (0, 0))) for path, counts in rows), units)
+            sums[i.code] = {str(pk): [den, num] for pk, (den, num) in totals.items()}
+        return sums
+
+    ids = ",".join(str(pk) for pk in sorted({u.pk for u in units}))
+    digest = hashlib.md5(ids.encode(), usedforsecurity=False).hexdigest()
+    sums = tally.rolled_up(f"sum:{name}:{digest}", ids, min(u.pk for u in units), roots, under, period, build)
+    result: dict[str, dict[int, Figure]] = {}
+    for i in batch:
+        by_unit = sums[i.code]
+        if i.kind == RATE:
+            result[i.code] = {u.pk: rate(by_unit[str(u.pk)][1], by_unit[str(u.pk)][0]) for u in units}
+        else:
+            result[i.code] = {u.pk: count(by_unit[str(u.pk)][0]) for u in units}
+    return result
 
 
 @dataclass(frozen=True)
@@ -475,14 +630,20 @@ def indicator(code: str) -> Indicator:
 
 
 def compute(units: list[Unit], period: Period, codes: Iterable[str] | None = None) -> dict[int, dict[str, Figure]]:
-    """Every indicator (or those named) for every unit: {unit id: {code: Figure}}. One query per indicator."""
-    result: dict[int, dict[str, Figure]] = {u.pk: {} for u in units}
-    for ind in INDICATORS:
-        if codes is not None and ind.code not in codes:
-            continue
-        for pk, fig in ind.figures(units, period).items():
-            result[pk][ind.code] = fig
-    return result
+    """Every indicator (or those named) for every unit: {unit id: {code: Figure}}. One query for the record
+    indicators of each (model, unit path) — cases by handling unit, cases by the parent case's unit, incidents —
+    and the external providers' own queries."""
+    wanted = [i for i in INDICATORS if codes is None or i.code in codes]
+    by_code: dict[str, dict[int, Figure]] = {}
+    batches: dict[tuple[Any, str], list[RecordIndicator]] = {}
+    for i in wanted:
+        if isinstance(i, RecordIndicator):
+            batches.setdefault((i.model, i.path), []).append(i)
+        else:
+            by_code[i.code] = i.figures(units, period)
+    for batch in batches.values():
+        by_code.update(figures_of(batch, units, period))
+    return {u.pk: {i.code: by_code[i.code][u.pk] for i in wanted} for u in units}
 
 
 # Selectors by name (the dashboard's entry points): the figure and its drill-down, one definition each.

@@ -116,9 +116,10 @@ class ReceptionPeriod:
         return self.cell.state in ("met", "missed")
 
 
-def reception_periods(units: list[Unit], period: Period) -> list[ReceptionPeriod] | None:
+def reception_periods(units: list[Unit], period: Period, *, light: bool = False) -> list[ReceptionPeriod] | None:
     """Every reception period of the year of every 支队 班子成员 (posts active on the reference day); None when the
-    leadership app is absent. 大队 have no minimum (大队主官随时接访): no periods."""
+    leadership app is absent. 大队 have no minimum (大队主官随时接访): no periods. `light`: the posts only as the
+    facts the quota reads (for the figure, which counts)."""
     found = _modules("leadership", "models", "quotas", "selectors")
     if found is None:
         return None
@@ -131,7 +132,11 @@ def reception_periods(units: list[Unit], period: Period) -> list[ReceptionPeriod
     first, last = period.span
     ref = min(max(period.as_of, first), last)
     detachments = {u.pk: u for u in units if u.level == Level.DETACHMENT}
-    posts = ls.quota_leader_posts(detachments.values(), ref)
+    posts = (
+        ls.quota_leader_posts(detachments.values(), ref, light=True)
+        if light
+        else ls.quota_leader_posts(detachments.values(), ref)
+    )
     leaders = {p.user_id for p in posts}
     dates: dict[int, set[datetime.date]] = defaultdict(set)
     held_days = ls.quota_reception_days(leaders, first, last).values_list("leader_id", "planned_on")
@@ -153,7 +158,7 @@ def reception_periods(units: list[Unit], period: Period) -> list[ReceptionPeriod
 def reception_quota(units: list[Unit], period: Period) -> dict[int, tuple[int, int]] | None:
     """领导接访 (R1.3): of the 支队 班子成员's reception periods that are settled (met, or ended without the minimum),
     the share met. 大队 have no minimum (大队主官随时接访): not applicable."""
-    rows = reception_periods(units, period)
+    rows = reception_periods(units, period, light=True)
     if rows is None:
         return None
     totals: dict[int, list[int]] = {u.pk: [0, 0] for u in units}
@@ -199,16 +204,17 @@ def screening_timeliness(units: list[Unit], period: Period) -> dict[int, tuple[i
     ss = _screening_selectors()
     if ss is None:
         return None
-    rows = ss.timeliness(ss.assessed_obligations(period.start, period.end, period.as_of))
-    result: dict[int, tuple[int, int]] = {}
-    for u in units:
-        on_time = due = 0
-        for row in rows:
-            if row.unit.path.startswith(u.path):
-                on_time += row.submitted
-                due += row.submitted + row.late + row.missing
-        result[u.pk] = (on_time, due)
-    return result
+    from xinfang.accountability.indicators import _rollup
+
+    rows: list[tuple[str, int, int]]  # (unit path, due, on time)
+    if _has(ss, "assessed_due_counts"):  # the same states, counted without building each obligation
+        counted = ss.assessed_due_counts(period.start, period.end, period.as_of)
+        rows = [(r.path, r.submitted + r.late + r.missing, r.submitted) for r in counted]
+    else:
+        owed = ss.timeliness(ss.assessed_obligations(period.start, period.end, period.as_of))
+        rows = [(r.unit.path, r.submitted + r.late + r.missing, r.submitted) for r in owed]
+    totals = _rollup(rows, units)
+    return {pk: (on_time, due) for pk, (due, on_time) in totals.items()}
 
 
 def screening_records(unit: Unit, period: Period, part: str) -> list[Any] | None:

@@ -439,3 +439,46 @@ class AnnualReport(models.Model):
     @property
     def scope_unit(self) -> Any:
         return self.unit
+
+
+# ---------------------------------------------------------------------------------------------------
+# The indicator tally (a cache of the case indicators' counts per handling unit; see tally.py)
+
+
+class IndicatorTally(models.Model):
+    """The counts of one batch (indicators.figures_of, the dashboard's case counts) of the records of ONE unit
+    (not its subtree) for one period (year, as of a day), computed by the definitions themselves, valid while the
+    unit's TallyVersion is still `version`; or (version 0, `fingerprint` set) a roll-up of such counts over
+    subtrees, valid while every unit in them has the version and path in `fingerprint` (tally.py)."""
+
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    batch = models.CharField(max_length=100)
+    year = models.PositiveSmallIntegerField()
+    as_of = models.DateField()
+    version = models.BigIntegerField()
+    counts = models.JSONField(default=dict)
+    fingerprint = models.TextField(blank=True)  # a roll-up row: the units and versions it was summed from
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "year", "as_of", "unit", "version"], name="accountability_tally_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} {self.year} @{self.as_of} unit {self.unit_id} v{self.version}"
+
+
+class TallyVersion(models.Model):
+    """Bumped by database triggers (PostgreSQL; migration 0002) in the transaction of every change to a case,
+    opinion or evaluation that can move a figure of the unit (the handling unit, and the unit of the parent case
+    of a 复查/复核). No row = version 0."""
+
+    unit = models.OneToOneField(
+        "orgs.Unit", on_delete=models.DO_NOTHING, primary_key=True, related_name="+", db_constraint=False
+    )
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"unit {self.unit_id} v{self.version}"

@@ -421,6 +421,12 @@ class Case(models.Model):
                 name="cases_case_deadline_sort",
             ),
             models.Index(fields=["unit", "received_on", "id"], name="cases_case_unit_received"),
+            # 复查/复核 are few among a million cases: the assessment's open items find them without a scan.
+            models.Index(
+                fields=["-received_on", "-id"],
+                condition=Q(kind__in=["review", "rereview"]),
+                name="cases_case_review_kinds",
+            ),
             models.Index(
                 "unit",
                 F("deadline_on").asc(),  # ASC is NULLS LAST on PostgreSQL; SQLite allows no NULLS in an index

@@ -14,7 +14,10 @@ pace `leadership.selectors.compliance_for_year`; open warnings `screening.select
 `leadership.selectors.supervision_list`.
 
 Queries are constant in the number of cases and units: every breakdown is one GROUP BY query (by status, month,
-category, topic, channel, handling unit path), rolled up into the child units in Python.
+category, topic, channel, handling unit path), rolled up into the child units in Python (case_figures_live).
+On PostgreSQL the same counts come from the tally when the user's scope holds the unit's subtree (dashboard/tally.py,
+accountability/tally.py): per-unit counts kept while none of the unit's cases changed, summed, less the cases Art 30
+hides from the user — so a 总队 or the 局 does not group a year of a million cases on every page.
 """
 
 from __future__ import annotations
@@ -261,7 +264,7 @@ def _screening(user: Any, unit: Unit, today: datetime.date) -> Section:
     from xinfang.screening import selectors as screening
     from xinfang.screening.models import ReportState
 
-    board = [o for o in screening.status_board(user, today) if o.unit.path.startswith(unit.path)]
+    board = [o for o in screening.status_board(user, today, light=True) if o.unit.path.startswith(unit.path)]
     url = _url("screening:board", {"date": today.isoformat()})
     counts = {s: 0 for s in ReportState.values}
     for o in board:
@@ -329,24 +332,63 @@ def _supervisions(user: Any, unit: Unit) -> Section:
     )
 
 
+@dataclass
+class CaseFigures:
+    """The case counts of a dashboard: those of `cases.case_list(user, unit=…)` with the list page's filters —
+    received in the year (by status, month, category, channel, topic), concluded in the year by month, overdue now
+    by handling unit path."""
+
+    status: dict[str, int]
+    new_by_month: dict[int, int]
+    concluded_by_month: dict[int, int]
+    category: dict[str, int]
+    channel: dict[str, int]
+    topics: list[dict[str, Any]]  # {"topic__code", "topic__name", "topic__order", "n"} of the topics with cases
+    overdue_paths: dict[str, int]
+
+
+def case_figures_live(user: Any, unit: Unit, year: int, today: datetime.date) -> CaseFigures:
+    """THE definition: grouped counts of cases.case_list (one GROUP BY query each)."""
+    start, end = _year_span(year)
+    year_filters: dict[str, Any] = {"unit": unit, "received_from": start, "received_to": end}
+    received = cases.case_list(user, today=today, **year_filters)
+    concluded = cases.case_list(user, today=today, unit=unit, concluded_from=start, concluded_to=end)
+    topic_rows = received.order_by().values("topic__code", "topic__name", "topic__order").annotate(n=Count("pk"))
+    return CaseFigures(
+        status=cases.case_counts(user, today=today, **year_filters),
+        new_by_month=_grouped(received, ExtractMonth("received_on")),
+        concluded_by_month=_grouped(concluded, ExtractMonth("concluded_on")),
+        category=_grouped(received, "category"),
+        channel=_grouped(received, "channel"),
+        topics=list(topic_rows),
+        overdue_paths=_grouped(cases.case_list(user, today=today, unit=unit, due_state=DUE_OVERDUE), "unit__path"),
+    )
+
+
+def case_figures(user: Any, unit: Unit, year: int, today: datetime.date) -> CaseFigures:
+    """The same figures from the dashboard tally when it applies (tally.py: a 总队 or the 局 reads per-unit counts
+    instead of grouping a year of cases), else live."""
+    from xinfang.dashboard import tally as dash_tally
+
+    return dash_tally.case_figures(user, unit, year, today) or case_figures_live(user, unit, year, today)
+
+
 def dashboard(user: Any, unit: Unit, year: int, today: datetime.date | None = None) -> Dashboard:
     """Every figure of the dashboard of `unit` for `year`, as `user` may see them (see the module docstring)."""
     today = today or timezone.localdate()
     start, end = _year_span(year)
     children = list(Unit.objects.filter(parent=unit, is_active=True).order_by("path"))
-    year_filters: dict[str, Any] = {"unit": unit, "received_from": start, "received_to": end}
-    received = cases.case_list(user, today=today, **year_filters)
+    figures = case_figures(user, unit, year, today)
 
     def year_url(**extra: Any) -> str:
         return case_list_url(unit=unit.pk, received_from=start, received_to=end, **extra)
 
-    counts = cases.case_counts(user, today=today, **year_filters)
+    counts = figures.status
     status_counts = [Link(label, counts[s], year_url(status=s), s) for s, label in Status.choices]
     open_n = sum(counts[s] for s in Status.values if s not in CLOSED_STATUSES)
 
-    new_by_month = _grouped(received, ExtractMonth("received_on"))
-    concluded = cases.case_list(user, today=today, unit=unit, concluded_from=start, concluded_to=end)
-    concluded_by_month = _grouped(concluded, ExtractMonth("concluded_on"))
+    new_by_month = figures.new_by_month
+    concluded_by_month = figures.concluded_by_month
     months = []
     for m in range(1, 13):
         first, last = _month_span(year, m)
@@ -366,17 +408,16 @@ def dashboard(user: Any, unit: Unit, year: int, today: datetime.date | None = No
             )
         )
 
-    by_category = _grouped(received, "category")
+    by_category = figures.category
     categories = [Link(label, by_category.get(c, 0), year_url(category=c), c) for c, label in Category.choices]
-    by_channel = _grouped(received, "channel")
+    by_channel = figures.channel
     channels = [Link(label, by_channel.get(c, 0), year_url(channel=c), c) for c, label in Channel.choices]
-    topic_rows = received.order_by().values("topic__code", "topic__name", "topic__order").annotate(n=Count("pk"))
     topics = [
         Link(r["topic__name"], r["n"], year_url(topic=r["topic__code"]), r["topic__code"])
-        for r in sorted(topic_rows, key=lambda r: (-r["n"], r["topic__order"] or 0, r["topic__code"]))
+        for r in sorted(figures.topics, key=lambda r: (-r["n"], r["topic__order"] or 0, r["topic__code"]))
     ]
 
-    overdue_paths = _grouped(cases.case_list(user, today=today, unit=unit, due_state=DUE_OVERDUE), "unit__path")
+    overdue_paths = figures.overdue_paths
     overdue_by_unit = [
         Link(
             c.name,

@@ -24,6 +24,7 @@ when his distinct reception days in it reach the minimum. A period is
 from __future__ import annotations
 
 import datetime
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -155,6 +156,13 @@ class PeriodSpan:
 
 
 def period_spans(year: int, period: str) -> list[PeriodSpan]:
+    """The periods of a year (a fresh list; the spans themselves are immutable and computed once per year/period —
+    the dashboard of the 局 asks ~10,000 times)."""
+    return list(_period_spans(year, str(period)))
+
+
+@functools.lru_cache(maxsize=128)
+def _period_spans(year: int, period: str) -> tuple[PeriodSpan, ...]:
     n = PERIODS_PER_YEAR[Period(period)]
     months = 12 // n
     spans = []
@@ -173,7 +181,7 @@ def period_spans(year: int, period: str) -> list[PeriodSpan]:
         else:
             label = f"{year}年"
         spans.append(PeriodSpan(i + 1, start, end, label))
-    return spans
+    return tuple(spans)
 
 
 @dataclass(frozen=True)

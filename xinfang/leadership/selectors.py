@@ -447,6 +447,21 @@ def _ref_day(year: int, today: datetime.date) -> datetime.date:
     return min(max(today, first), last) if year <= today.year else today
 
 
+def _existing_in_tree_order(units_qs: QuerySet[Unit], last: datetime.date) -> tuple[list[Unit], QuerySet[Unit]]:
+    """The units of `units_qs` (支队 and 大队) created on or before `last` (local date), in the order tree_sorted
+    gives them among all of `units_qs` — selected in SQL first, so units created later are never loaded.
+    tree_sorted orders a 大队 by its ancestors' codes; of those only a 支队 parent can be in `units_qs` (levels
+    strictly descend), so a kept 大队's parent that was not kept is sorted along (one more query, only then) and
+    dropped. Also returns the kept units' queryset (for subqueries: no list of thousands of ids to send)."""
+    cutoff = timezone.make_aware(datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min))
+    kept_qs = units_qs.filter(created_at__lt=cutoff)
+    kept = list(kept_qs)
+    kept_ids = {u.pk for u in kept}
+    wanted = {u.parent_id for u in kept if u.level == Level.BRIGADE and u.parent_id not in kept_ids}
+    extra = list(units_qs.filter(pk__in=wanted)) if wanted else []
+    return [u for u in tree_sorted([*kept, *extra]) if u.pk in kept_ids], kept_qs
+
+
 def compliance_for_year(
     user: Any,
     year: int,
@@ -467,10 +482,10 @@ def compliance_for_year(
     )
     if root is not None:
         units_qs = units_qs.filter(path__startswith=root.path)
-    units = [u for u in tree_sorted(units_qs) if timezone.localdate(u.created_at) <= last]
+    units, kept_qs = _existing_in_tree_order(units_qs, last)
     if not units:
         return []
-    unit_ids = [u.pk for u in units]
+    unit_ids = kept_qs.values("pk")  # the same units, as a subquery
     quotas = quotas or quota_values()
     held = dict(
         Meeting.objects.visible_to(user)
@@ -479,13 +494,9 @@ def compliance_for_year(
         .annotate(n=Count("id"))
         .values_list("unit_id", "n")
     )
-    posts = list(
-        Post.objects.active(ref)
-        .filter(unit_id__in=unit_ids, role__in=LEADER_ROLES, user__is_active=True)
-        .select_related("user")
-        .order_by("unit_id", "role", "start_on", "pk")
-    )
-    leader_ids = {p.user_id for p in posts}
+    posts_qs = Post.objects.active(ref).filter(unit_id__in=unit_ids, role__in=LEADER_ROLES, user__is_active=True)
+    posts = list(posts_qs.select_related("user").order_by("unit_id", "role", "start_on", "pk"))
+    leader_ids = posts_qs.values("user_id")  # the posts' users, as a subquery
     dates: dict[int, set[datetime.date]] = defaultdict(set)
     for leader_id, day in (
         ReceptionDay.objects.visible_to(user)
@@ -502,8 +513,9 @@ def compliance_for_year(
     designations = {row.unit.pk: row.problems for row in compliance_list(user, ref)}
 
     rows: dict[int, UnitCompliance] = {}
+    created_on: dict[int, datetime.date] = {}
     for u in units:
-        created = timezone.localdate(u.created_at)
+        created = created_on[u.pk] = timezone.localdate(u.created_at)
         code = QuotaCode.MEETING_DETACHMENT if u.level == Level.DETACHMENT else QuotaCode.MEETING_BRIGADE
         pace = meeting_pace(
             quota=quotas[code].minimum, year=year, created_on=created, held=held.get(u.pk, 0), today=today
@@ -512,8 +524,7 @@ def compliance_for_year(
     by_unit = {u.pk: u for u in units}
     for p in posts:
         unit = by_unit[p.unit_id]
-        created = timezone.localdate(unit.created_at)
-        serving_from = max(p.start_on, created)
+        serving_from = max(p.start_on, created_on[unit.pk])
         if unit.level == Level.DETACHMENT:
             quota: QuotaValue | None = quotas[
                 QuotaCode.RECEPTION_CHIEF if p.role == Role.CHIEF else QuotaCode.RECEPTION_MEMBER
@@ -628,15 +639,30 @@ def quota_meetings(units: Iterable[Unit], start: datetime.date, end: datetime.da
     return Meeting.objects.filter(unit__in=[u.pk for u in units], held_on__range=(start, end)).order_by("held_on", "pk")
 
 
-def quota_leader_posts(units: Iterable[Unit], on: datetime.date) -> list[Post]:
+@dataclass(frozen=True)
+class PostFacts:
+    """What the reception quota reads of a post (quota_leader_posts(light=True): no model instances)."""
+
+    pk: int
+    user_id: int
+    unit_id: int
+    role: str
+    start_on: datetime.date
+    end_on: datetime.date | None
+
+
+def quota_leader_posts(units: Iterable[Unit], on: datetime.date, *, light: bool = False) -> list[Any]:
     """The 班子成员 posts (主官, 分管领导, 班子成员) active on `on` at the units, whose reception days the reception
-    quota counts; with the user."""
-    return list(
+    quota counts; with the user (`light`: as PostFacts, for counting)."""
+    posts = (
         Post.objects.active(on)
         .filter(unit_id__in=[u.pk for u in units], role__in=list(LEADER_ROLES), user__is_active=True)
-        .select_related("user")
         .order_by("unit_id", "pk")
     )
+    if light:
+        fields = ("pk", "user_id", "unit_id", "role", "start_on", "end_on")
+        return [PostFacts(*row) for row in posts.values_list(*fields)]
+    return list(posts.select_related("user"))
 
 
 def quota_reception_days(leader_ids: Iterable[int], start: datetime.date, end: datetime.date) -> QuerySet[ReceptionDay]:

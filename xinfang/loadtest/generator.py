@@ -976,6 +976,10 @@ class Generator:
             if replica:
                 with connection.cursor() as cursor:
                     cursor.execute("SET session_replication_role = DEFAULT")
+            # The load bypassed the summary tables' triggers (replica role, COPY): empty them, they refill on read.
+            from xinfang.accountability import tally
+
+            tally.reset()
         from xinfang.screening.models import ScreeningReport as SR
 
         self.w.reset_sequences(

@@ -208,10 +208,80 @@ def test_leadership_and_screening_indicators_are_not_applicable_until_those_apps
             assert figures[code].value is None and not figures[code].available
 
 
-def test_all_units_of_a_level_take_one_query_per_indicator(world, django_assert_num_queries) -> None:
+def test_all_units_of_a_level_take_one_query_per_table_and_unit_path(
+    world, django_assert_num_queries, monkeypatch
+) -> None:
+    """The record indicators share one grouped query per (model, unit path): cases by handling unit, cases by the
+    parent case's unit (复查复核改变率), incidents — however many units and indicators (computed live; the tally's
+    queries: test_tally.py)."""
+    from xinfang.accountability import tally
+
+    monkeypatch.setattr(tally, "ENABLED", False)
     units = [world.unit(c) for c in ("d1", "d2", "d1b1", "d1b2", "d2b1", "d2b2")]
     record_indicators = [i for i in ind.INDICATORS if isinstance(i, ind.RecordIndicator)]
-    with django_assert_num_queries(len(record_indicators)):
+    batches = {(i.model, i.path) for i in record_indicators}
+    assert len(batches) == 3
+    with django_assert_num_queries(len(batches)):
         ind.compute(units[:1], ind.Period(YEAR, AFTER), codes=[i.code for i in record_indicators])
-    with django_assert_num_queries(len(record_indicators)):
+    with django_assert_num_queries(len(batches)):
         ind.compute(units, ind.Period(YEAR, AFTER), codes=[i.code for i in record_indicators])
+
+
+@pytest.mark.parametrize("many_roots", [20, 0])
+def test_batched_figures_equal_each_indicators_own_records_on_a_random_year(world, monkeypatch, many_roots) -> None:
+    """compute() (one grouped query per table and path, rolled up by path prefix) gives, for every unit, exactly
+    the number of records each indicator's own definition selects (its drill-down), at several reference days —
+    also when the units are too many to name (many_roots=0: the query reads their common ancestor's subtree)."""
+    import random
+
+    from xinfang.accountability import tally
+
+    monkeypatch.setattr(ind, "MANY_ROOTS", many_roots)
+    monkeypatch.setattr(tally, "MANY_ROOTS", many_roots)
+
+    from xinfang.cases.models import Disposition
+
+    rng = random.Random(8)
+    codes = ("d1", "d2", "d1b1", "d1b2", "d2b1", "d2b2")
+
+    def day() -> datetime.date | None:
+        return rng.choice([None, D(2024, 12, 31), D(2025, 1, 1), D(2025, rng.randint(1, 12), rng.randint(1, 28))])
+
+    made = []
+    for n in range(60):
+        kind = rng.choice([Kind.INITIAL, Kind.INITIAL, Kind.REVIEW, Kind.REREVIEW])
+        fields = {
+            "title": f"R{n}",
+            "received_on": day() or D(2025, 6, 1),
+            "ack_due": day() if kind == Kind.INITIAL else None,
+            "decided_on": day(),
+            "due": day(),
+        }
+        if kind == Kind.INITIAL:
+            fields["original_case"] = rng.choice([None, *made[-3:]])
+            c = case(world, rng.choice(codes), kind=kind, **fields)
+        else:
+            c = review_of(world, rng.choice(made) if made else case(world, "d1b1"), rng.choice(codes), kind=kind)
+            for k, v in fields.items():
+                setattr(c, k, v)
+            c.save()
+        if rng.random() < 0.7:
+            disposition = rng.choice(list(Disposition.values)) if kind != Kind.INITIAL else ""
+            opinion(c, issued_on=day(), delivered_on=day(), disposition=disposition)
+            if rng.random() < 0.6:
+                evaluate(c, rng.choice(list(Rating.values)), D(2025, 12, 1))
+        made.append(c)
+    units = [world.unit(c) for c in (*codes, "c")]
+    for as_of in (D(2025, 3, 1), D(2025, 12, 31), AFTER):
+        period = ind.Period(YEAR, as_of)
+        figures = ind.compute(units, period)
+        for code, indicator in ind.BY_CODE.items():
+            if not isinstance(indicator, ind.RecordIndicator):
+                continue
+            for u in units:
+                f = figures[u.pk][code]
+                assert f == indicator.figure(u, period), (code, u.code, as_of)
+                assert f.numerator == indicator.drill(u, period, ind.NUMERATOR).count(), (code, u.code, as_of)
+                if indicator.kind == ind.RATE:
+                    assert f.denominator == indicator.drill(u, period, ind.DENOMINATOR).count(), (code, u.code)
+    assert any(figures[u.pk]["on_time"].denominator for u in units)  # the random year is not empty

@@ -107,3 +107,61 @@ def test_units_that_did_not_exist_in_the_year_owe_nothing(world) -> None:
 def test_supervision_activity_for_the_annual_report(old_units) -> None:
     activity = integration.supervision_activity(old_units.unit("c"), ind.Period(YEAR, AFTER))
     assert activity == {"listed": 0, "lifted": 0}
+
+
+def test_screening_counts_equal_the_states_of_the_assessed_obligations(old_units) -> None:
+    """assessed_due_counts (grouped per rule) gives exactly the states of assessed_obligations for every unit: on
+    time, late, missing, not yet due, filed after the reference day, a unit created in the year, a special period's
+    daily reports."""
+    import random
+
+    world = old_units
+    rng = random.Random(5)
+    start, end = D(YEAR, 1, 1), D(YEAR, 12, 31)
+    for code, created in (("d2b2", D(YEAR, 6, 15)), ("d2", D(YEAR, 6, 3)), ("d2b1", D(YEAR + 1, 1, 1))):
+        Unit.objects.filter(pk=world.unit(code).pk).update(
+            created_at=datetime.datetime.combine(created, datetime.time(12), tzinfo=datetime.UTC)
+        )
+    special = screening_models.SpecialPeriod.objects.create(
+        unit=world.unit("d1"), name="重要活动", kind=screening_models.SpecialPeriodKind.values[0],
+        start_on=D(YEAR, 3, 1), end_on=D(YEAR, 3, 10), declared_by=world.user("d1.officer"),
+    )  # fmt: skip
+    owed = screening_selectors.assessed_obligations(start, end, D(YEAR, 12, 31))
+    assert any(o.period == "day" for o in owed)
+    for o in owed:
+        if rng.random() < 0.6:
+            late = rng.random() < 0.3
+            filed = o.due_on + datetime.timedelta(days=rng.choice([-3, 0, 2, 40]))
+            screening_models.ScreeningReport.objects.create(
+                unit=o.unit, period=o.period, period_start=o.period_start, period_end=o.period_end,
+                due_on=o.due_on, is_zero=True, submitted_by=world.user("d1.officer"),
+                submitted_at=timezone.now(), submitted_on=filed, is_late=late,
+            )  # fmt: skip
+    for as_of in (D(YEAR, 3, 5), D(YEAR, 9, 30), AFTER):
+        expected = {
+            r.unit.pk: (r.submitted, r.late, r.missing)
+            for r in screening_selectors.timeliness(screening_selectors.assessed_obligations(start, end, as_of))
+        }
+        counted = {
+            r.unit_id: (r.submitted, r.late, r.missing)
+            for r in screening_selectors.assessed_due_counts(start, end, as_of)
+        }
+        assert counted == expected, as_of
+        assert any(s + late for s, late, _m in counted.values()) and any(m for *_x, m in counted.values())
+    assert special.pk
+
+
+def test_the_reception_figure_counts_the_same_periods_as_its_drill_down(old_units) -> None:
+    """reception_quota reads the posts as facts (light); the drill-down reads the posts themselves: same periods."""
+    world = old_units
+    reception(world, "d1", "chief", "chief", D(YEAR, 2, 3))
+    reception(world, "d1", "leader", "leader", D(YEAR, 5, 6))
+    units = [world.unit("d1"), world.unit("d2")]
+    period = ind.Period(YEAR, AFTER)
+
+    def periods(light: bool) -> list[tuple[int, int, int, object, str]]:
+        rows = integration.reception_periods(units, period, light=light) or []
+        return [(r.unit_id, r.post.pk, r.post.user_id, r.cell.span, r.cell.state) for r in rows]
+
+    assert periods(True) == periods(False)
+    assert {"met", "missed"} <= {p[4] for p in periods(False)}

@@ -285,3 +285,22 @@ def test_a_brigade_sees_only_its_own_compliance(old_units):
     rows = selectors.compliance_for_year(old_units.user("d1.officer"), 2025, today=D(2025, 5, 1))
     assert [r.unit.code for r in rows] == ["d1", "d1b1", "d1b2"]
     assert selectors.compliance_for_year(old_units.user("sysadmin"), 2025, today=D(2025, 5, 1)) == []
+
+
+def test_compliance_rows_are_the_units_existing_in_the_year_in_tree_order(old_units):
+    """Units created after the year are left out before they are loaded, and the others keep the order tree_sorted
+    gives them among all the units — also a 大队 whose 支队 was created (re-parented) after the year."""
+    from django.utils import timezone
+
+    from xinfang.orgs.selectors import tree_sorted
+
+    w = old_units
+    _created("d2", D(2026, 2, 1))  # d2's 大队 existed before it (moved under it)
+    _created("d1b2", D(2025, 12, 31))
+    _created("d1b1", D(2026, 1, 1))
+    Unit.objects.filter(pk=w.unit("d2b1").pk).update(code="zz-first")  # sibling order by code, not by id
+    everything = Unit.objects.filter(level__in=["detachment", "brigade"], is_active=True)
+    expected = [u.code for u in tree_sorted(everything) if timezone.localdate(u.created_at) <= D(2025, 12, 31)]
+    rows = selectors.compliance_for_year(w.user("c.chief"), 2025, today=D(2026, 1, 1))
+    assert [r.unit.code for r in rows] == expected
+    assert "d1b1" not in expected and "d2" not in expected and "d1b2" in expected and "zz-first" in expected
