@@ -284,7 +284,7 @@ def _quotas(user: Any, unit: Unit, year: int, today: datetime.date) -> Section:
         return Section(False)
     from xinfang.leadership import selectors as leadership
 
-    rows = leadership.compliance_for_year(user, year, today=today, root=unit)
+    rows = leadership.compliance_for_year(user, year, today=today, root=unit, designations=False)
     url = _url("leadership:compliance", {"year": year, "unit": unit.pk})
     meetings = [r for r in rows if r.meeting_gap]
     receptions = [r for r in rows if r.reception_gaps]

@@ -304,3 +304,18 @@ def test_compliance_rows_are_the_units_existing_in_the_year_in_tree_order(old_un
     rows = selectors.compliance_for_year(w.user("c.chief"), 2025, today=D(2026, 1, 1))
     assert [r.unit.code for r in rows] == expected
     assert "d1b1" not in expected and "d2" not in expected and "d1b2" in expected and "zz-first" in expected
+
+
+def test_compliance_without_designations_has_the_same_quota_figures_and_no_designation_gaps(old_units):
+    from xinfang.orgs.models import Post
+
+    w = old_units
+    meeting(w, "d1b1", D(2025, 5, 5))
+    Post.objects.filter(unit=w.unit("d1b1"), role="chief").update(end_on=D(2025, 1, 31))  # d1b1 lacks its 主官
+    full = selectors.compliance_for_year(w.user("c.chief"), 2025, today=D(2025, 9, 30))
+    light = selectors.compliance_for_year(w.user("c.chief"), 2025, today=D(2025, 9, 30), designations=False)
+    assert [r.unit.pk for r in full] == [r.unit.pk for r in light]
+    for a, b in zip(full, light, strict=True):
+        assert (a.pace, a.meeting_gap, a.reception_gaps) == (b.pace, b.meeting_gap, b.reception_gaps)
+        assert b.designation_gaps == []
+    assert any(r.designation_gaps for r in full)  # the fixture has units without their leaders: full checks them
