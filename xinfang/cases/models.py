@@ -421,6 +421,8 @@ class Case(models.Model):
                 name="cases_case_deadline_sort",
             ),
             models.Index(fields=["unit", "received_on", "id"], name="cases_case_unit_received"),
+            # The list filtered by status and category (its most common filter pair), newest first.
+            models.Index(fields=["status", "category", "received_on", "id"], name="cases_case_status_category"),
             # 复查/复核 are few among a million cases: the assessment's open items find them without a scan.
             models.Index(
                 fields=["-received_on", "-id"],
