@@ -52,5 +52,6 @@ v1: list[URLPattern | URLResolver] = [
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/", include(v1)),
     path("schema/", views.SchemaView.as_view(), name="schema"),  # signed-in users only
+    path("docs/", views.DocsView.as_view(), name="docs"),  # ReDoc on the schema, from our static files
     re_path(r"^.*$", views.not_found),
 ]

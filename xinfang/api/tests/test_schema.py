@@ -40,3 +40,23 @@ def test_anonymous_cannot_read_the_schema(db, api_client):
 
 def test_spectacular_validate_fail_on_warn_passes(db):
     call_command("spectacular", "--validate", "--fail-on-warn", stdout=io.StringIO())
+
+
+def test_the_api_docs_page_serves_redoc_from_our_static_files_and_nothing_from_another_host(world, client):
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    client.force_login(world.user("d1b1.officer"))
+    html = client.get("/api/docs/").content.decode()
+    assert '<redoc spec-url="/api/schema/"' in html
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(s.startswith("/") for s in sources), sources  # nothing from another host
+    bundle = next(s for s in sources if s.endswith("redoc.standalone.js"))
+    assert finders.find(bundle.removeprefix("/static/"))  # a file we serve ourselves
+    assert "<script>" not in html  # no inline script (CSP script-src 'self')
+    assert "fonts.googleapis.com" not in html
+
+
+def test_anonymous_cannot_read_the_api_docs(db, api_client):
+    assert api_client.get("/api/docs/").status_code == 401
