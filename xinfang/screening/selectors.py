@@ -307,6 +307,18 @@ def status_board(user: Any, on: datetime.date, *, light: bool = False) -> list[O
     return obligations
 
 
+def _owed(
+    rule: periods.Rule,
+    start: datetime.date,
+    end: datetime.date,
+    cache: dict[periods.Rule, list[tuple[datetime.date, datetime.date, datetime.date]]],
+) -> list[tuple[datetime.date, datetime.date, datetime.date]]:
+    """The (period start, period end, due date) a rule owes within start..end — computed once per rule."""
+    if rule not in cache:
+        cache[rule] = [(s, e, periods.due_on(rule, s, e)) for s, e in periods.starts_within(rule.period, start, end)]
+    return cache[rule]
+
+
 def _attach_reports(obligations: list[Obligation], reports: Any, *, light: bool) -> None:
     """Each obligation gets its report among `reports` (or None): model instances, or with `light` only the facts
     the boards show (no instances built: the 局's board has ~10,000 obligations)."""
@@ -357,10 +369,7 @@ def obligations_between(
         rule = rule_for(unit, rules)
         if rule is None:
             continue
-        owed = owed_by_rule.get(rule)
-        if owed is None:
-            owed = [(s, e, periods.due_on(rule, s, e)) for s, e in periods.starts_within(rule.period, start, end)]
-            owed_by_rule[rule] = owed
+        owed = _owed(rule, start, end, owed_by_rule)
         for s, e, due in owed:
             obligations.append(Obligation(unit, rule.period, s, e, due, as_of))
         days: dict[datetime.date, list[SpecialPeriod]] = {}
@@ -486,10 +495,8 @@ def assessed_due_counts(start: datetime.date, end: datetime.date, as_of: datetim
         rule = rule_for(unit, rules)  # type: ignore[arg-type]  # reads the level only
         if rule is None:
             continue
-        owed = owed_by_rule.get(rule)
-        if owed is None:
-            owed = [(s, e, periods.due_on(rule, s, e)) for s, e in periods.starts_within(rule.period, start, end)]
-            owed_by_rule[rule] = owed
+        owed = _owed(rule, start, end, owed_by_rule)
+        if rule not in ends_by_rule:
             ends_by_rule[rule] = [e for _s, e, _d in owed]
         if rule.period == periods.DAY or covering(unit, overlapping):  # type: ignore[arg-type]  # reads the path
             irregular.append(unit.pk)
