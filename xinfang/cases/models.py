@@ -183,6 +183,17 @@ def _home_unit_path(user: Any) -> str:
     return cached
 
 
+def confidential_condition(user: Any) -> Q:
+    """Art 30 (R2.12), the one definition: the 检举控告 cases kept from `user` — those accusing a unit whose subtree
+    holds one of his posts or his home unit, and those naming him among the accused officials."""
+    accused_here = Q(accused_unit_id__in=sorted(conflict_unit_ids(user)))
+    if user is not None and getattr(user, "pk", None):
+        accused_here |= Q(
+            Exists(Case.accused_officials.through.objects.filter(case_id=OuterRef("pk"), user_id=user.pk))
+        )
+    return Q(category=Category.ACCUSATION) & accused_here
+
+
 SCOPE_LITERAL_MAX = 5_000  # beyond this many units, a scope is written as path conditions instead of an id list
 
 
@@ -278,12 +289,7 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
 
     def hide_confidential_from(self, user: Any) -> CaseQuerySet:
         """Art 30: the accused unit's staff and the accused officials never see a 检举控告 case."""
-        accused_here = Q(accused_unit_id__in=sorted(conflict_unit_ids(user)))
-        if user is not None and getattr(user, "pk", None):
-            accused_here |= Q(
-                Exists(Case.accused_officials.through.objects.filter(case_id=OuterRef("pk"), user_id=user.pk))
-            )
-        return self.exclude(Q(category=Category.ACCUSATION) & accused_here)
+        return self.exclude(confidential_condition(user))
 
     def open(self) -> CaseQuerySet:
         return self.exclude(status__in=CLOSED_STATUSES)

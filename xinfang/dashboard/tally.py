@@ -26,7 +26,7 @@ from django.db.models.functions import ExtractMonth
 from xinfang.accountability import tally
 from xinfang.accountability.indicators import Period
 from xinfang.cases.models import VIEW_PERM as CASE_VIEW
-from xinfang.cases.models import Case, Category, Status, Topic
+from xinfang.cases.models import Case, Status, Topic
 from xinfang.core.legal_calendar import DUE_OVERDUE, due_state_bounds
 from xinfang.core.scope import scope_paths
 from xinfang.orgs.models import Unit
@@ -47,20 +47,11 @@ DIMENSIONS: dict[str, Any] = {
 
 
 def hidden_from(user: Any) -> list[Q]:
-    """The cases Art 30 hides from the user — the complement of CaseQuerySet.hide_confidential_from(user), which
-    it must follow (cases.models; tests/test_tally.py checks the two agree) — as conditions whose union it is
-    (each one an index look-up: 检举控告 accusing one of his units; 检举控告 naming him)."""
-    from xinfang.cases import models as case_models
+    """The cases Art 30 hides from the user: cases.models.confidential_condition, the one definition (the same
+    condition CaseQuerySet.hide_confidential_from excludes)."""
+    from xinfang.cases.models import confidential_condition
 
-    condition = getattr(case_models, "confidential_condition", None)
-    if condition is not None:  # the definition itself, once cases.models exposes it
-        return [Q(condition(user))]
-    accusation = Q(category=Category.ACCUSATION)
-    parts = [accusation & Q(accused_unit_id__in=sorted(case_models.conflict_unit_ids(user)))]
-    if user is not None and getattr(user, "pk", None):
-        named = Case.accused_officials.through.objects.filter(user_id=user.pk).values("case_id")
-        parts.append(accusation & Q(pk__in=named))
-    return parts
+    return [confidential_condition(user)]
 
 
 def _overdue_bounds(today: datetime.date) -> Q:
