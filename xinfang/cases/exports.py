@@ -138,16 +138,20 @@ def _people_columns(persons: list[tuple[str, str, str]], anonymous: bool) -> tup
     )
 
 
+def exportable(user: Any, filters: dict[str, Any], today: datetime.date) -> CaseQuerySet:
+    """case_list(user, **filters) limited to the cases the user may export, in the list's order. visible_to is
+    applied to the list's own rows (an AND on the same row), not as `pk IN (every exportable case)`: the same set,
+    without PostgreSQL hashing the whole exportable table first (~0.6 s of 1.1 s at 1M cases)."""
+    return cast(CaseQuerySet, selectors.case_list(user, today=today, **filters)).visible_to(user, EXPORT_PERM)
+
+
 def rows(user: Any, filters: dict[str, Any], today: datetime.date) -> Iterator[list[Any]]:
     """The export rows: case_list(user, **filters) limited to the user's export scope, in the list's order.
 
     Tuples, not model instances: the cases CHUNK at a time (a server-side cursor on PostgreSQL), each chunk's
     petitioners in one query, display labels from dicts built once; `neutralise` runs on every text that does not
     come from those (already neutralised) labels — dates and numbers never need it."""
-    listed = cast(CaseQuerySet, selectors.case_list(user, today=today, **filters))
-    # visible_to applied to the list's own rows (an AND on the same row), not as `pk IN (every exportable case)`:
-    # the same set, without PostgreSQL hashing the whole exportable table first (~0.6 s of 1.1 s at 1M cases).
-    qs = listed.visible_to(user, EXPORT_PERM).prefetch_related(None).values_list(*FIELDS)
+    qs = exportable(user, filters, today).prefetch_related(None).values_list(*FIELDS)
     kinds, categories, channels, statuses = (_labels(c) for c in (Kind, Category, Channel, Status))
     due_labels: dict[datetime.date | None, str] = {}  # deadline → 期限状态, computed once per date
     no_one: list[tuple[str, str, str]] = []
@@ -194,8 +198,7 @@ class Export:
 def case_export(*, actor: Any, filters: dict[str, Any], request: Any = None) -> Export:
     """Write the workbook to a temporary file and audit the export (who, which filters, how many rows)."""
     today = timezone.localdate()
-    exportable = cast(CaseQuerySet, selectors.case_list(actor, today=today, **filters)).visible_to(actor, EXPORT_PERM)
-    if exportable.order_by()[: MAX_EXPORT_ROWS + 1].count() > MAX_EXPORT_ROWS:  # stops counting at the limit
+    if exportable(actor, filters, today).order_by()[: MAX_EXPORT_ROWS + 1].count() > MAX_EXPORT_ROWS:  # stops counting at the limit
         raise DomainError(
             f"符合条件的信访事项超过 {MAX_EXPORT_ROWS:,} 件，超出 Excel 单个工作表的行数上限。"
             "请缩小筛选范围（如收到日期、办理单位）后分批导出。",
