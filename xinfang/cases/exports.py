@@ -198,7 +198,8 @@ class Export:
 def case_export(*, actor: Any, filters: dict[str, Any], request: Any = None) -> Export:
     """Write the workbook to a temporary file and audit the export (who, which filters, how many rows)."""
     today = timezone.localdate()
-    if exportable(actor, filters, today).order_by()[: MAX_EXPORT_ROWS + 1].count() > MAX_EXPORT_ROWS:  # stops counting at the limit
+    # Counting stops at the limit.
+    if exportable(actor, filters, today).order_by()[: MAX_EXPORT_ROWS + 1].count() > MAX_EXPORT_ROWS:
         raise DomainError(
             f"符合条件的信访事项超过 {MAX_EXPORT_ROWS:,} 件，超出 Excel 单个工作表的行数上限。"
             "请缩小筛选范围（如收到日期、办理单位）后分批导出。",
