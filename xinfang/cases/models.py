@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Case as CaseWhen
-from django.db.models import Exists, F, OuterRef, Q, Value, When
+from django.db.models import F, Q, Value, When
 
 from xinfang.core.fields import EncryptedTextField, KeyedHashField, normalize_id_number
 from xinfang.core.scope import ScopedQuerySet, scope_paths, user_grants
@@ -183,15 +183,25 @@ def _home_unit_path(user: Any) -> str:
     return cached
 
 
-def confidential_condition(user: Any) -> Q:
-    """Art 30 (R2.12), the one definition: the 检举控告 cases kept from `user` — those accusing a unit whose subtree
-    holds one of his posts or his home unit, and those naming him among the accused officials."""
-    accused_here = Q(accused_unit_id__in=sorted(conflict_unit_ids(user)))
+def confidential_parts(user: Any) -> list[Q]:
+    """Art 30 (R2.12), the one definition, as the branches whose OR is the condition (each branch is one index
+    look-up, so a caller reading the hidden cases can UNION them): the 检举控告 cases kept from `user` — those
+    accusing a unit whose subtree holds one of his posts or his home unit, and those naming him among the accused
+    officials."""
+    accusation = Q(category=Category.ACCUSATION)
+    parts = [accusation & Q(accused_unit_id__in=sorted(conflict_unit_ids(user)))]
     if user is not None and getattr(user, "pk", None):
-        accused_here |= Q(
-            Exists(Case.accused_officials.through.objects.filter(case_id=OuterRef("pk"), user_id=user.pk))
-        )
-    return Q(category=Category.ACCUSATION) & accused_here
+        named = Case.accused_officials.through.objects.filter(user_id=user.pk).values("case_id")
+        parts.append(accusation & Q(pk__in=named))
+    return parts
+
+
+def confidential_condition(user: Any) -> Q:
+    """The OR of confidential_parts: what CaseQuerySet.hide_confidential_from excludes."""
+    condition = Q()
+    for part in confidential_parts(user):
+        condition |= part
+    return condition
 
 
 SCOPE_LITERAL_MAX = 5_000  # beyond this many units, a scope is written as path conditions instead of an id list

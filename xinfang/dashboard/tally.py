@@ -47,11 +47,11 @@ DIMENSIONS: dict[str, Any] = {
 
 
 def hidden_from(user: Any) -> list[Q]:
-    """The cases Art 30 hides from the user: cases.models.confidential_condition, the one definition (the same
-    condition CaseQuerySet.hide_confidential_from excludes)."""
-    from xinfang.cases.models import confidential_condition
+    """The cases Art 30 hides from the user: the branches of cases.models.confidential_parts, the one definition
+    (whose OR CaseQuerySet.hide_confidential_from excludes) — read as a UNION, each branch by its own index."""
+    from xinfang.cases.models import confidential_parts
 
-    return [confidential_condition(user)]
+    return confidential_parts(user)
 
 
 def _overdue_bounds(today: datetime.date) -> Q:

@@ -37,7 +37,7 @@ def render_dashboard(request: HttpRequest, *, home: bool = False) -> HttpRespons
                 k: json.dumps(v, ensure_ascii=False, cls=DjangoJSONEncoder)
                 for k, v in selectors.chart_data(board).items()
             },
-            "units": selectors.dashboard_units(request.user),
+            "units": selectors.units_offered(request.user, unit),
             "years": selectors.years(board.today),
             "home": home,
             "sections": sections,

@@ -37,6 +37,21 @@ def test_a_user_above_picks_any_unit_in_his_scope_and_a_year(world, client) -> N
     assert r.status_code == 200 and "大队工作台 · 乙市一区大队 · 2024年" in html
 
 
+def test_the_unit_drop_down_drills_down_from_the_top_of_the_scope(world, client) -> None:
+    """The top unit and its children, then the shown unit's ancestors and children — not every unit of the scope
+    (the 局 has 3,400)."""
+
+    def offered(query: str) -> set[str]:
+        html = page(client, world, "c.chief", query).content.decode()
+        select = html.split('id="dash-unit"', 1)[1].split("</select>", 1)[0]
+        return {code for code, u in world.units.items() if f'<option value="{u.pk}"' in select}
+
+    assert offered("") == {"c", "d1", "d2"}
+    assert offered(f"unit={world.unit('d2').pk}") == {"c", "d1", "d2", "d2b1", "d2b2"}
+    assert offered(f"unit={world.unit('d1b2').pk}") == {"c", "d1", "d2", "d1b1", "d1b2"}  # its siblings via d1
+    assert offered(f"unit={world.unit('d1b2').pk}") == offered(f"unit={world.unit('d1b1').pk}")
+
+
 def test_a_unit_outside_the_scope_is_404_on_the_page_and_the_api(world, client) -> None:
     d1 = world.unit("d1").pk
     assert page(client, world, "d2.officer", f"unit={d1}").status_code == 404
