@@ -16,9 +16,11 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
 from django.db.models import Case as CaseWhen
 from django.db.models import F, Q, Value, When
+from django.db.models.expressions import RawSQL
 
 from xinfang.core.fields import EncryptedTextField, KeyedHashField, normalize_id_number
 from xinfang.core.scope import ScopedQuerySet, scope_paths, user_grants
@@ -204,6 +206,8 @@ def confidential_condition(user: Any) -> Q:
     return condition
 
 
+BRANCH_OFFSET = 400  # CaseQuerySet.page_slice: from this row on, pick a page's ids by the scope's branches …
+BRANCH_UNITS = 50  # … and for a scope of at most this many units, from the first row
 SCOPE_LITERAL_MAX = 5_000  # beyond this many units, a scope is written as path conditions instead of an id list
 
 
@@ -264,6 +268,13 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
 
     scope_path_lookup = "unit__path"
     view_perm = VIEW_PERM
+    # (units, forwarded, shared) of a scope written as id lists (visible_to), kept through filters: see `branches`
+    _scope_parts: tuple[Any, Any, list[int]] | None = None
+
+    def _clone(self) -> Any:
+        clone = super()._clone()  # type: ignore[misc]
+        clone._scope_parts = self._scope_parts
+        return clone
 
     def visible_to(self, user: Any, perm: str | None = None) -> CaseQuerySet:
         from xinfang.core.scope import scope_paths, shared_ids
@@ -294,8 +305,76 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
         shared = shared_ids(user, self.model)
         if shared:
             condition |= Q(pk__in=shared)
-        qs = self.filter(condition)
-        return qs.hide_confidential_from(user)
+        qs = self.filter(condition).hide_confidential_from(user)
+        if paths and isinstance(units, list):
+            qs._scope_parts = (units, forwarded, shared)
+        return qs
+
+    def branches(self) -> list[CaseQuerySet] | None:
+        """This queryset split by the part of the scope each case is seen through — at a unit of the scope, forwarded
+        by one, shared — as disjoint querysets whose union is exactly this one; None when the scope is not written
+        as id lists (the 局's) or when nothing was narrowed by visible_to.
+
+        Each part is read by one index: with the covering (unit, order …) indexes the unit part of a 总队's deep page
+        is an index-only scan instead of a heap walk over 38,000 cases (tests/test_scale.py)."""
+        if self._scope_parts is None:
+            return None
+        units, forwarded, shared = self._scope_parts
+        parts = [self.filter(unit_id__in=units), self.filter(pk__in=forwarded).exclude(unit_id__in=units)]
+        if shared:
+            parts.append(self.filter(pk__in=shared).exclude(unit_id__in=units).exclude(pk__in=forwarded))
+        return parts
+
+    def _branch_ordering(self) -> tuple[list[str], tuple[Any, ...]] | None:
+        """(the columns the ordering reads, the ordering) when every term is a column of the case itself."""
+        ordering = tuple(self.query.order_by)
+        if not ordering or self.query.distinct or self.query.is_sliced:
+            return None
+        names: list[str] = []
+        for term in ordering:
+            if isinstance(term, str):
+                name = term.lstrip("-")
+            elif isinstance(getattr(term, "expression", None), F):
+                name = term.expression.name  # type: ignore[union-attr,attr-defined]
+            else:
+                return None
+            name = "id" if name == "pk" else name
+            if "__" in name or name in names:
+                return None
+            names.append(name)
+        return [n for n in names if n != "id"], ordering
+
+    def page_slice(self, bottom: int, top: int) -> CaseQuerySet:
+        """self[bottom:top] as a queryset (one query when evaluated). For a scope of few units, or a deep page, the
+        rows' ids are picked from the branches' UNION ALL in the same order (each an index-only scan), then read with
+        everything self selects, prefetches and annotates. A shallow page of a large scope walks the order's index
+        and stops after `top` rows — cheaper there (measured at 1,000,000 cases: a 总队's page 1 12 ms that way,
+        45 ms by the branches; its page 200 117 ms that way, 41 ms by the branches)."""
+        parts = self.branches()
+        shape = self._branch_ordering()
+        if parts is None or shape is None:
+            return self[bottom:top]
+        units = self._scope_parts[0] if self._scope_parts else []
+        if bottom < BRANCH_OFFSET and len(units) > BRANCH_UNITS:
+            return self[bottom:top]
+        columns, ordering = shape
+        keyed = [p.order_by().values_list(*columns, "id") for p in parts]
+        picked = keyed[0].union(*keyed[1:], all=True).order_by(*ordering)[bottom:top]
+        try:
+            sql, params = picked.query.get_compiler(using=self.db).as_sql()
+        except EmptyResultSet:  # every branch is empty by its conditions alone
+            return self.none()
+        # The ORM compiled `picked` (its values are bound parameters); a UNION ordered by columns it does not return
+        # cannot be a Subquery, hence the wrapping SELECT.
+        return self.filter(pk__in=RawSQL(f"SELECT page.id FROM ({sql}) AS page", params))  # noqa: S608, S611
+
+    def capped_count(self, cap: int) -> int:
+        """min(count, cap + 1), from the branches when there are (one query either way)."""
+        parts = self.branches()
+        if parts is None or not connections[self.db].features.supports_slicing_ordering_in_compound:  # SQLite: plain
+            return self.order_by()[: cap + 1].count()
+        limited = [p.order_by().values_list("id")[: cap + 1] for p in parts]
+        return min(limited[0].union(*limited[1:], all=True).count(), cap + 1)
 
     def hide_confidential_from(self, user: Any) -> CaseQuerySet:
         """Art 30: the accused unit's staff and the accused officials never see a 检举控告 case."""
@@ -436,13 +515,21 @@ class Case(models.Model):
                 F("id").desc(),
                 name="cases_case_deadline_sort",
             ),
-            models.Index(fields=["unit", "received_on", "id"], name="cases_case_unit_received"),
+            # Per unit in each list order, covering what the scope and Art 30 read (and the status filter): a deep page
+            # of a 总队 picks its ids by an index-only scan of each unit (CaseQuerySet.page_slice). INCLUDE is
+            # PostgreSQL's; elsewhere the plain index.
+            models.Index(
+                fields=["unit", "received_on", "id"],
+                include=["category", "accused_unit", "status"],
+                name="cases_case_unit_received",
+            ),
             # The list filtered by status and category (its most common filter pair), newest first.
             models.Index(fields=["status", "category", "received_on", "id"], name="cases_case_status_category"),
             # 复查/复核 are few among a million cases: the assessment's open items find them without a scan.
             models.Index(
                 fields=["-received_on", "-id"],
                 condition=Q(kind__in=["review", "rereview"]),
+                include=["unit", "category", "accused_unit"],  # what the scope and Art 30 read: counted index-only
                 name="cases_case_review_kinds",
             ),
             models.Index(
@@ -450,6 +537,7 @@ class Case(models.Model):
                 F("deadline_on").asc(),  # ASC is NULLS LAST on PostgreSQL; SQLite allows no NULLS in an index
                 F("received_on").desc(),
                 F("id").desc(),
+                include=["category", "accused_unit", "status"],
                 name="cases_case_unit_deadline",
             ),
         ]

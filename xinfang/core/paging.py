@@ -25,12 +25,26 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:  # type: ignore[override]
         items: Any = self.object_list
-        if hasattr(items, "order_by") and hasattr(items, "count"):
+        if hasattr(items, "capped_count"):  # a queryset that counts its own way (CaseQuerySet: by scope branches)
+            n = items.capped_count(self.cap)
+        elif hasattr(items, "order_by") and hasattr(items, "count"):
             n = items.order_by()[: self.cap + 1].count()
         else:
             n = len(items)
         self.capped = n > self.cap
         return min(n, self.cap)
+
+    def page(self, number: Any) -> Any:
+        """Django's page, with the rows sliced by the queryset's own `page_slice` when it has one."""
+        items: Any = self.object_list
+        if not hasattr(items, "page_slice"):
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(items.page_slice(bottom, top), number, self)  # type: ignore[attr-defined]
 
     @property
     def is_capped(self) -> bool:

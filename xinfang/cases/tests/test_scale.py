@@ -141,3 +141,70 @@ def test_a_unit_outside_the_scope_is_neither_offered_nor_accepted(world, client)
     html = client.get(f"/cases/?unit={world.unit('d2').pk}").content.decode()
     assert world.unit("d2").pk not in _unit_options(html)
     assert "选择一个有效的选项" in html or "不在" in html or 'class="invalid-feedback' in html
+
+
+# --- deep pages by the scope's branches -----------------------------------------------------------------------
+
+
+def test_pages_picked_by_the_scope_branches_equal_plain_slices(world, monkeypatch):
+    """CaseQuerySet.page_slice / capped_count (by the UNION of the cases at the scope's units, those its units
+    forwarded, those shared) give exactly the rows and count of the plain queryset — every sort, with filters, with
+    ties on the sort keys, with forwarded, shared and Art 30-hidden cases."""
+    import random
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from xinfang.cases import models as case_models
+    from xinfang.cases import selectors
+    from xinfang.cases.models import Category
+    from xinfang.core.models import Share
+
+    rng = random.Random(8)
+    statuses = [Status.REGISTERED, Status.ACCEPTED, Status.CONCLUDED]
+    for _ in range(40):
+        mk(
+            world, rng.choice(["d1", "d1b1", "d1b2", "d2b1"]), received_on=D(2026, rng.randint(1, 3), rng.randint(1, 3)),
+            status=rng.choice(statuses), due=rng.choice([None, D(2026, 5, rng.randint(1, 4))]),
+        )  # fmt: skip
+    hidden = mk(world, "d1b1", category=Category.ACCUSATION, accused_unit=world.unit("d1"))
+    forwarded = [register(world, "d1b1") for _ in range(3)]
+    for c in forwarded:
+        services.case_forward(
+            actor=world.user("d1b1.officer"), case=c, to_unit=world.unit("d2b1"), forwarded_on=D(2026, 3, 4)
+        )
+    shared = mk(world, "d2b2")
+    chief = world.user("d1.chief")
+    Share.objects.create(
+        content_type=ContentType.objects.get_for_model(Case), object_id=shared.pk, user=chief,
+        granted_by=world.user("sysadmin"), reason="协查",
+    )  # fmt: skip
+    monkeypatch.setattr(case_models, "BRANCH_OFFSET", 0)  # every page by the branches
+
+    for sort in selectors.SORTS:
+        for filters in ({}, {"status": Status.ACCEPTED}, {"open_only": True}):
+            qs = selectors.case_list(chief, sort=sort, **filters)
+            plain = list(qs.values_list("pk", flat=True))
+            assert qs.branches() is not None
+            assert hidden.pk not in plain
+            if not filters:
+                assert shared.pk in plain and {c.pk for c in forwarded} <= set(plain)
+            for bottom, top in ((0, 7), (5, 12), (30, 47), (len(plain) - 3, len(plain) + 5)):
+                assert [c.pk for c in qs.page_slice(bottom, top)] == plain[bottom:top], (sort, filters, bottom)
+            for cap in (3, len(plain), 1000):
+                assert qs.capped_count(cap) == min(len(plain), cap + 1), (sort, filters, cap)
+
+
+def test_the_list_page_and_the_api_page_deep_by_the_branches(world, client, monkeypatch):
+    from xinfang.cases import models as case_models
+
+    for day in range(1, 8):
+        mk(world, "d1b1", received_on=D(2026, 3, day))
+        mk(world, "d1b2", received_on=D(2026, 3, day))
+    monkeypatch.setattr(case_models, "BRANCH_OFFSET", 0)
+    monkeypatch.setattr(case_models, "BRANCH_UNITS", 0)
+    login(client, world, "d1.chief")
+    expected = list(Case.objects.order_by("-received_on", "-id").values_list("number", flat=True))
+    body = client.get("/api/v1/cases/?page=2&page_size=5").json()
+    assert [r["number"] for r in body["results"]] == expected[5:10] and body["count"] == 14
+    html = client.get("/cases/?page=3").content.decode()
+    assert "共 14 件" in html

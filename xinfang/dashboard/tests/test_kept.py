@@ -1,6 +1,7 @@
-"""The dashboard's kept sections (dashboard/kept.py) are exactly the live ones: after every kind of change to the
-tables they are read from — through the ORM, a bulk update or raw SQL — the kept quota and screening cards equal
-the cards computed now, and an unchanged card is read back with one query. PostgreSQL only (the triggers);
+"""The kept sections (dashboard/kept.py) are exactly the live ones: after every kind of change to the tables they
+are read from — through the ORM, a bulk update or raw SQL — the dashboard's kept quota and screening cards and the
+assessment's kept meeting, reception and screening figures equal those computed now, and an unchanged one is read
+back with one query. PostgreSQL only (the triggers);
 elsewhere the cards are always computed live.
 
 These tests commit (transaction=True): a transaction that has written never reads or stores kept values."""
@@ -8,6 +9,7 @@ These tests commit (transaction=True): a transaction that has written never read
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -40,8 +42,21 @@ def committed_world(transactional_db):
 
 
 def _cards(world, today):
+    """The dashboard's two kept cards and the assessment's three kept figures (accountability/integration.py)."""
+    from xinfang.accountability import integration
+    from xinfang.accountability.indicators import Period
+    from xinfang.orgs.models import Unit
+
     user, unit, year = world.user("c.chief"), world.unit("c"), today.year
-    return (dash._quotas(user, unit, year, today), dash._screening(user, unit, today))
+    assessed = list(Unit.objects.filter(level__in=["detachment", "brigade"]).order_by("path"))
+    period = Period(year, today)
+    return (
+        dash._quotas(user, unit, year, today),
+        dash._screening(user, unit, today),
+        integration.meeting_quota(assessed, period),
+        integration.reception_quota(assessed, period),
+        integration.screening_timeliness(assessed, period),
+    )
 
 
 def _live_cards(world, today):
@@ -68,11 +83,12 @@ def test_kept_cards_equal_live_ones_after_every_kind_of_change(committed_world) 
             again = _cards(world, year_end)
         assert again == first, after
         seen.append(first)
-        # has_perm's grants are cached on the user; each card reads its sources' versions, nothing else
-        assert len(ctx.captured_queries) == 2, (after, [q["sql"] for q in ctx.captured_queries])
-        assert all("dashboard_sourceversion" in q["sql"] for q in ctx.captured_queries), after
+        # has_perm's grants are cached on the user; each card and figure reads its sources' versions (and the
+        # assessed units are read again), nothing else
+        versions = [q for q in ctx.captured_queries if "dashboard_sourceversion" in q["sql"]]
+        assert len(versions) == 5 and len(ctx.captured_queries) == 6, (after, [q["sql"] for q in ctx.captured_queries])
 
-    seen: list[tuple[dash.Section, dash.Section]] = []
+    seen: list[tuple[Any, ...]] = []
     check("start")
 
     Meeting.objects.create(unit=d1, held_on=today, topics="t", decisions="d", recorded_by=chief)
