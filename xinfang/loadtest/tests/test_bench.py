@@ -31,6 +31,7 @@ def test_bench_runs_end_to_end(tmp_path: Path) -> None:
     call_command("bench", "--requests", "2", "--warmup", "0", "--no-export", "--out", str(tmp_path))
     data = json.loads((tmp_path / "bench-latest.json").read_text(encoding="utf-8"))
     rows = data["rows"]
+    assert 0 < data["cpu_seconds"] < 60  # the machine's speed, to compare runs made on different machines
     names = {r["name"] for r in rows}
     assert any(n.startswith("案件列表 大队") for n in names) and any(n.startswith("案件列表 总队") for n in names)
     assert {"detail", "my_work", "board", "assessment", "jobs", "case_list"} <= {r["group"] for r in rows}
