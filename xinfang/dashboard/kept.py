@@ -13,6 +13,7 @@ key while none of `sources` changed since. Why a kept value is exactly what comp
     * A transaction that has written anything (its own changes are not yet committed, and may be rolled back)
       neither reads nor stores kept values.
     * The key holds everything else the value depends on: the user (his scope), the unit, the year and the day.
+    * Versions only grow. Emptying dashboard_sourceversion by hand would restart them: clear the cache with it.
 Only on PostgreSQL (the triggers); elsewhere, and with ENABLED set to False, values are computed live.
 Values live in the cache (settings.CACHES, shared by the workers) for a day at most; each app server may keep its
 own copy — they are keyed by the database's versions, so none is ever stale. tests/test_kept.py compares kept and

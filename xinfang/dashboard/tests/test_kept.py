@@ -33,9 +33,12 @@ def _live(fn, *args):
 
 @pytest.fixture
 def committed_world(transactional_db):
+    from django.core.cache import cache
+
     from conftest import build_world
     from xinfang.orgs.models import Unit
 
+    cache.clear()  # values kept by an earlier test of the process: its database was flushed, its versions restart
     world = build_world()
     Unit.objects.update(created_at=timezone.make_aware(datetime.datetime(2020, 1, 1)))  # paced for the whole year
     return world
