@@ -178,7 +178,8 @@ def test_pages_picked_by_the_scope_branches_equal_plain_slices(world, monkeypatc
         content_type=ContentType.objects.get_for_model(Case), object_id=shared.pk, user=chief,
         granted_by=world.user("sysadmin"), reason="协查",
     )  # fmt: skip
-    monkeypatch.setattr(case_models, "BRANCH_OFFSET", 0)  # every page by the branches
+    monkeypatch.setattr(case_models, "BRANCH_OFFSET", 0)  # every page by the branches …
+    monkeypatch.setattr(case_models, "BRANCH_UNITS", 0)  # … and every count
 
     for sort in selectors.SORTS:
         for filters in ({}, {"status": Status.ACCEPTED}, {"open_only": True}):
