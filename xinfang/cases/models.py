@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import Case as CaseWhen
-from django.db.models import F, Q, Value, When
+from django.db.models import Exists, F, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
 
 from xinfang.core.fields import EncryptedTextField, KeyedHashField, normalize_id_number
@@ -185,23 +185,27 @@ def _home_unit_path(user: Any) -> str:
     return cached
 
 
-def confidential_parts(user: Any) -> list[Q]:
-    """Art 30 (R2.12), the one definition, as the branches whose OR is the condition (each branch is one index
-    look-up, so a caller reading the hidden cases can UNION them): the 检举控告 cases kept from `user` — those
-    accusing a unit whose subtree holds one of his posts or his home unit, and those naming him among the accused
-    officials."""
+def confidential_parts(user: Any, *, correlated: bool = False) -> list[Q]:
+    """Art 30 (R2.12), the one definition, as the branches whose OR is the condition: the 检举控告 cases kept from
+    `user` — those accusing a unit whose subtree holds one of his posts or his home unit, and those naming him among
+    the accused officials. The second branch as an IN (subquery), so a caller reading the hidden cases can UNION the
+    branches, each by its own index; `correlated`: as an EXISTS per case instead (the same cases), the form an
+    exclusion from another query plans best with."""
     accusation = Q(category=Category.ACCUSATION)
     parts = [accusation & Q(accused_unit_id__in=sorted(conflict_unit_ids(user)))]
     if user is not None and getattr(user, "pk", None):
-        named = Case.accused_officials.through.objects.filter(user_id=user.pk).values("case_id")
-        parts.append(accusation & Q(pk__in=named))
+        officials = Case.accused_officials.through.objects
+        if correlated:
+            parts.append(accusation & Q(Exists(officials.filter(case_id=OuterRef("pk"), user_id=user.pk))))
+        else:
+            parts.append(accusation & Q(pk__in=officials.filter(user_id=user.pk).values("case_id")))
     return parts
 
 
 def confidential_condition(user: Any) -> Q:
     """The OR of confidential_parts: what CaseQuerySet.hide_confidential_from excludes."""
     condition = Q()
-    for part in confidential_parts(user):
+    for part in confidential_parts(user, correlated=True):
         condition |= part
     return condition
 
