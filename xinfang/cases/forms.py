@@ -36,6 +36,7 @@ from xinfang.core.forms import BootstrapFormMixin, DateInput, UnitChoiceField
 from xinfang.core.legal_calendar import DUE_STATE_LABELS, DUE_STATES
 from xinfang.orgs.models import Post, Unit, User
 from xinfang.orgs.roles import ROLE_PERMISSIONS
+from xinfang.orgs.selectors import drill_down
 
 VIEW = "cases.case.view"
 EXPORT = "cases.case.export"
@@ -112,19 +113,10 @@ class CaseFilterForm(BootstrapFormMixin, forms.Form):
         self._bootstrap()
 
     def _units_shown(self, user: Any, visible: QuerySet[Unit]) -> list[Unit]:
-        """The units offered in the drop-down: the user's top units and their children, and — once a unit is chosen —
-        its ancestors and its children, so one drills down level by level. (The 局 sees 3,400 units: a list of all of
-        them costs the page ~0.5 s to render and nobody scrolls it.) Any visible unit may still be chosen by id."""
-        from xinfang.core.scope import scope_paths
-
-        roots = [int(p.strip("/").split("/")[-1]) for p in scope_paths(user, VIEW)]
-        shown = Q(pk__in=roots) | Q(parent_id__in=roots)
+        """The drop-down's units (orgs.selectors.drill_down), around the unit chosen in the form."""
         raw = self.data.get("unit") if self.is_bound else None
-        if raw and str(raw).isdigit():
-            chosen = visible.filter(pk=int(raw)).only("path").first()
-            if chosen is not None:
-                shown |= Q(pk__in=chosen.ancestor_ids()) | Q(pk=chosen.pk) | Q(parent_id=chosen.pk)
-        return list(visible.filter(shown).order_by("path"))
+        chosen = visible.filter(pk=int(raw)).only("path", "parent_id").first() if raw and str(raw).isdigit() else None
+        return drill_down(user, VIEW, visible, chosen)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from xinfang.core.scope import access_object
+from xinfang.core.scope import access_object, scope_paths
 from xinfang.orgs.models import Level, Post, Unit, User
 from xinfang.orgs.roles import Role
 
@@ -33,6 +33,20 @@ def unit_list(user: Any, *, include_inactive: bool = True, q: str = "") -> Query
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
     return qs.order_by("path")
+
+
+def drill_down(user: Any, perm: str, units: QuerySet[Unit], chosen: Unit | None = None) -> list[Unit]:
+    """The units a unit drop-down offers, among `units` (those the user may pick, under `perm`): the top units of
+    his scope and their children, and — once a unit is chosen — its ancestors, itself, its siblings and its
+    children, so one drills down level by level. The 局 sees 3,400 units: a list of them all costs a page ~0.3–0.5 s
+    to render and nobody scrolls it. Any unit of `units` may still be chosen by id."""
+    roots = [int(p.strip("/").split("/")[-1]) for p in scope_paths(user, perm)]
+    shown = Q(pk__in=roots) | Q(parent_id__in=roots)
+    if chosen is not None:
+        shown |= Q(pk__in=chosen.ancestor_ids()) | Q(pk=chosen.pk) | Q(parent_id=chosen.pk)
+        if chosen.parent_id is not None:
+            shown |= Q(parent_id=chosen.parent_id)
+    return list(units.filter(shown).order_by("path"))
 
 
 def tree_sorted(units: Iterable[Unit]) -> list[Unit]:
